@@ -1,0 +1,81 @@
+"""Every error the API answers with is JSON ``{code, description}``.
+
+* a ``twin.errors.TwinError``: its ``code``, ``message`` and ``http_status``;
+* a request that fails validation: 422 ``invalid_parameter`` naming the parameter;
+* an HTTP error of the framework (unknown route, wrong method): its status;
+* anything else: 500 ``internal_error``; the stack trace goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twin.errors import TwinError
+
+log = logging.getLogger("scene_api.errors")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+}
+
+
+def error_response(status: int, code: str, description: str) -> JSONResponse:
+    return JSONResponse({"code": code, "description": description}, status_code=status)
+
+
+async def twin_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TwinError)
+    if exc.http_status >= 500:
+        log.error(
+            "request failed",
+            extra={"code": exc.code, "path": request.url.path, "method": request.method},
+            exc_info=exc,
+        )
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if not errors:
+        return error_response(422, "invalid_parameter", "invalid request")
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    where = loc[0] if loc else "request"
+    name = ".".join(loc[1:]) or where
+    description = f"{where} parameter {name!r}: {first.get('msg', 'invalid')}"
+    return error_response(422, "invalid_parameter", description)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    response = error_response(exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.error(
+        "unhandled error",
+        extra={"path": request.url.path, "method": request.method},
+        exc_info=exc,
+    )
+    return error_response(500, "internal_error", "internal error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TwinError, twin_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)

@@ -1,0 +1,1 @@
+"""One router per concern: layers, features, tiles, scene, health, viewer."""

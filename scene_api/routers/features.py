@@ -1,0 +1,83 @@
+"""``/api/features/{id}`` and ``/api/layers/{layer}/features``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from scene_api.context import SceneContext, get_ctx, root_path
+from scene_api.models import FeatureCollectionModel, FeatureModel, error_responses
+from scene_api.services import features as service
+from scene_api.services.filters import SYNTAX_DOC
+from scene_api.services.geojson import GEOJSON_TYPE, feature_collection
+from scene_api.wire import FeatureOut
+
+router = APIRouter(prefix="/api", tags=["features"])
+
+Ctx = Annotated[SceneContext, Depends(get_ctx)]
+
+MAX_LIMIT = 10_000
+
+_COLLECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "a GeoJSON FeatureCollection with paging links",
+        "model": FeatureCollectionModel,
+    },
+    **error_responses(400, 404, 422, 500, 503),
+}
+
+
+class GeoJSONResponse(Response):
+    media_type = GEOJSON_TYPE
+
+
+@router.get(
+    "/features/{feature_id:path}",
+    summary="One feature by id",
+    description="Ids may contain ':' and '/' (e.g. `delft:B123`), plain or percent-encoded.",
+    response_model=FeatureModel,
+    response_model_by_alias=True,
+    responses=error_responses(404, 500, 503),
+)
+def get_feature(
+    request: Request,
+    ctx: Ctx,
+    feature_id: Annotated[str, Path(description="feature id, e.g. delft:B123")],
+) -> FeatureOut:
+    return service.get_feature(ctx.catalog, feature_id, root_path(request))
+
+
+@router.get(
+    "/layers/{layer}/features",
+    summary="Query the features of a layer",
+    description=SYNTAX_DOC
+    + "\n\n`bbox=west,south,east,north` (degrees) and `polygon=` (WKT, lon/lat) select by "
+    "footprint; `sort=height,-floors` orders (a leading '-' descends); `limit` and `offset` "
+    "page, and the `links` of the reply (self, next, prev) keep the query.",
+    response_class=GeoJSONResponse,
+    responses=_COLLECTION_RESPONSES,
+)
+def query_features(
+    request: Request,
+    ctx: Ctx,
+    layer: Annotated[str, Path(description="layer id")],
+    bbox: Annotated[str | None, Query(description="west,south,east,north in degrees")] = None,
+    polygon: Annotated[str | None, Query(description="WKT polygon in lon/lat")] = None,
+    filters: Annotated[
+        list[str] | None, Query(alias="filter", description="a condition; repeat to AND")
+    ] = None,
+    sort: Annotated[str | None, Query(description="fields, '-' for descending")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    params = service.QueryParams(
+        bbox=bbox,
+        polygon=polygon,
+        filters=tuple(filters or ()),
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    page = service.query_features(ctx.catalog, layer, params)
+    return GeoJSONResponse(feature_collection(page, str(request.url)))

@@ -1,0 +1,86 @@
+"""``/tiles``: a layer's live tileset.json and its contents, streamed from the store.
+
+* ``/tiles/{layer}/tileset.json`` - the live tileset; its relative content URIs
+  are rewritten to ``v/{version}/...`` so clients fetch immutable URLs;
+  ``Cache-Control`` is short (``server.tileset_max_age_s``).
+* ``/tiles/{layer}/v/{version}/{path}`` - contents of one version, immutable.
+* ``/tiles/{layer}/{path}`` - contents of the current version, short-lived.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
+
+from scene_api.context import SceneContext, get_ctx
+from scene_api.models import error_responses
+from scene_api.services import tiles as service
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+Ctx = Annotated[SceneContext, Depends(get_ctx)]
+LayerId = Annotated[str, Path(description="layer id")]
+TilePath = Annotated[
+    str, Path(description="path relative to the layer's tileset, e.g. t/0_1_2.glb")
+]
+
+_BINARY = {"description": "the stored object", "content": {"application/octet-stream": {}}}
+_TILESET = {"description": "3D Tiles 1.1 tileset JSON", "content": {"application/json": {}}}
+
+
+def _conditions(request: Request) -> service.Conditions:
+    return service.Conditions(
+        accept_encoding=request.headers.get("accept-encoding"),
+        if_none_match=request.headers.get("if-none-match"),
+        head=request.method == "HEAD",
+    )
+
+
+def _response(reply: service.TileReply) -> Response:
+    if reply.body is None and reply.status == 200 and "Content-Length" not in reply.headers:
+        # HEAD of a body decompressed on the fly: its length is unknown, not 0
+        return StreamingResponse(iter(()), status_code=200, headers=reply.headers)
+    if reply.body is None or isinstance(reply.body, bytes):
+        return Response(reply.body or b"", status_code=reply.status, headers=reply.headers)
+    return StreamingResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+@router.get(
+    "/{layer}/tileset.json",
+    summary="The live tileset of a layer",
+    response_class=Response,
+    responses={200: _TILESET, **error_responses(304, 404, 500, 503)},
+)
+@router.head("/{layer}/tileset.json", include_in_schema=False)
+def live_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
+    return _response(service.live_tileset(ctx, layer, _conditions(request)))
+
+
+@router.get(
+    "/{layer}/v/{version:int}/{path:path}",
+    summary="An object of one version of a layer (immutable)",
+    response_class=Response,
+    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 500, 503)},
+)
+@router.head("/{layer}/v/{version:int}/{path:path}", include_in_schema=False)
+def versioned_content(
+    request: Request,
+    ctx: Ctx,
+    layer: LayerId,
+    version: Annotated[int, Path(ge=1, description="layer version")],
+    path: TilePath,
+) -> Response:
+    return _response(service.content(ctx, layer, path, version, _conditions(request)))
+
+
+@router.get(
+    "/{layer}/{path:path}",
+    summary="An object of the current version of a layer",
+    response_class=Response,
+    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 500, 503)},
+)
+@router.head("/{layer}/{path:path}", include_in_schema=False)
+def current_content(request: Request, ctx: Ctx, layer: LayerId, path: TilePath) -> Response:
+    return _response(service.content(ctx, layer, path, None, _conditions(request)))

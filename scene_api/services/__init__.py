@@ -1,0 +1,1 @@
+"""Framework-free services of the scene API: handlers call them, they call storage."""

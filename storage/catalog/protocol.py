@@ -1,0 +1,86 @@
+"""The catalog protocol: layers, their published versions and their features.
+
+Publishing is versioned: features are loaded under a new version number while
+readers still see the current one; ``publish_version`` switches the layer to the
+new version in one transaction and removes the rows of older versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from twin.domain import (
+    AttributeType,
+    BBox,
+    FeaturePage,
+    FeatureQuery,
+    FeatureRecord,
+    FeatureRows,
+    LayerRecord,
+)
+
+
+class Catalog(Protocol):
+    url: str
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied (empty when up to date)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise ``BackendUnavailableError`` when the catalog cannot be reached."""
+        ...
+
+    # layers -----------------------------------------------------------------
+    def ensure_layer(self, layer_id: str, *, kind: str, title: str, crs: str) -> None:
+        """Create the layer if absent; update kind/title/crs if present."""
+        ...
+
+    def get_layer(self, layer_id: str) -> LayerRecord:
+        """Raise ``LayerNotFoundError`` when absent."""
+        ...
+
+    def list_layers(self) -> list[LayerRecord]: ...
+
+    def delete_layer(self, layer_id: str) -> None: ...
+
+    # versions ---------------------------------------------------------------
+    def begin_version(self, layer_id: str) -> int:
+        """Reserve the next version number of the layer (status 'building')."""
+        ...
+
+    def add_features(self, layer_id: str, version: int, rows: FeatureRows) -> None:
+        """Bulk-load rows of a version that is still building (invisible to queries)."""
+        ...
+
+    def publish_version(
+        self,
+        layer_id: str,
+        version: int,
+        *,
+        tileset_key: str,
+        bbox: BBox,
+        zmin: float,
+        zmax: float,
+        attribute_schema: Mapping[str, AttributeType],
+    ) -> int | None:
+        """Make ``version`` current atomically; return the previous current version."""
+        ...
+
+    def abandon_version(self, layer_id: str, version: int) -> None:
+        """Mark a building version failed and drop its rows."""
+        ...
+
+    def stale_versions(self, layer_id: str) -> list[int]:
+        """Versions that are neither current nor building (or building but abandoned)."""
+        ...
+
+    # features ---------------------------------------------------------------
+    def get_feature(self, feature_id: str) -> FeatureRecord:
+        """Look up a feature of any layer's current version; ``FeatureNotFoundError``."""
+        ...
+
+    def query_features(self, query: FeatureQuery) -> FeaturePage: ...

@@ -1,0 +1,82 @@
+"""Checks and conversions shared by the catalog backends (no I/O here)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, get_args
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.errors import GEOSException
+
+from twin.domain import AttributeType, BBox, FeatureRows
+from twin.errors import IngestError, InvalidInputError
+
+ATTRIBUTE_TYPES: frozenset[str] = frozenset(get_args(AttributeType))
+
+#: user-safe message for rows the database refused (duplicate ids, bad JSON)
+REFUSED_ROWS = "the features could not be stored: duplicate feature ids or invalid attributes"
+
+
+def footprints_2d(rows: FeatureRows) -> npt.NDArray[np.object_]:
+    """Check the shape of ``rows``; return its footprints parsed and flattened to 2D."""
+    n = len(rows.ids)
+    columns: list[tuple[str, int]] = [
+        ("classes", len(rows.classes)),
+        ("parent_ids", len(rows.parent_ids)),
+        ("attributes_json", len(rows.attributes_json)),
+        ("footprints_wkb", len(rows.footprints_wkb)),
+        ("zmin", len(rows.zmin)),
+        ("zmax", len(rows.zmax)),
+        ("content_keys", len(rows.content_keys)),
+    ]
+    for name, length in columns:
+        if length != n:
+            raise IngestError(f"feature rows: column {name} has {length} values, ids has {n}")
+    bboxes = np.asarray(rows.bboxes, dtype=np.float64)
+    if bboxes.shape != (n, 4):
+        raise IngestError("feature rows: bboxes must have shape (n, 4)")
+    for name, values in (("bboxes", bboxes), ("zmin", rows.zmin), ("zmax", rows.zmax)):
+        if not np.isfinite(np.asarray(values, dtype=np.float64)).all():
+            raise IngestError(f"feature rows: {name} must be finite")
+    try:
+        geoms = shapely.from_wkb(np.asarray(list(rows.footprints_wkb), dtype=object))
+    except (GEOSException, TypeError, ValueError):
+        raise IngestError("feature rows: a footprint is not valid WKB") from None
+    if n and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
+        raise IngestError("feature rows: every feature needs a non-empty footprint")
+    flat: npt.NDArray[np.object_] = shapely.force_2d(geoms)
+    if n and not np.isfinite(shapely.bounds(flat)).all():
+        raise IngestError("feature rows: footprints must have finite coordinates")
+    return flat
+
+
+def check_schema(schema: Mapping[str, AttributeType]) -> dict[str, AttributeType]:
+    out: dict[str, AttributeType] = {}
+    for name, kind in schema.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError("attribute names must be non-empty strings")
+        if kind not in ATTRIBUTE_TYPES:
+            raise InvalidInputError(f"attribute {name[:64]!r} has an unknown type")
+        out[name] = kind
+    return out
+
+
+def check_extent(bbox: BBox, zmin: float, zmax: float) -> tuple[float, ...]:
+    """Validate a published extent; return west, south, east, north, zmin, zmax."""
+    try:
+        values = tuple(float(v) for v in (*bbox, zmin, zmax))
+    except (TypeError, ValueError):
+        raise InvalidInputError("layer extent must be numbers") from None
+    if len(values) != 6 or not all(math.isfinite(v) for v in values):
+        raise InvalidInputError("layer extent must be a bbox of four finite numbers and a z range")
+    return values
+
+
+def bbox_or_none(values: tuple[Any, Any, Any, Any]) -> BBox | None:
+    if any(v is None for v in values):
+        return None
+    w, s, e, n = (float(v) for v in values)
+    return (w, s, e, n)

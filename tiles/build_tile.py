@@ -1,0 +1,60 @@
+"""Build one tile content: extrude, encode GLB, gzip, store. Runs on Dask workers."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+import numpy as np
+
+from storage.objects.protocol import ObjectStore
+from tiles.extrude import Footprints, extrude
+from tiles.gltf import MeshArrays, PropertyTable, encode_glb
+
+
+@dataclass(frozen=True)
+class TileTask:
+    key: str
+    footprints: Footprints
+    table: PropertyTable
+    gzip_level: int = 6
+
+
+@dataclass(frozen=True)
+class TileResult:
+    key: str
+    features: int
+    vertices: int
+    triangles: int
+    glb_bytes: int
+    stored_bytes: int
+
+
+def encode_tile(task: TileTask) -> bytes:
+    mesh = extrude(task.footprints)
+    lo = mesh.positions.min(axis=0)
+    hi = mesh.positions.max(axis=0)
+    origin = (lo + hi) / 2
+    arrays = MeshArrays(
+        positions=(mesh.positions - origin).astype(np.float32),
+        normals=mesh.normals,
+        feature_ids=mesh.feature_ids,
+        indices=mesh.indices,
+    )
+    return encode_glb(arrays, task.table, origin=(float(origin[0]), float(origin[1]), float(origin[2])))
+
+
+def build_tile(task: TileTask, store: ObjectStore) -> TileResult:
+    glb = encode_tile(task)
+    data = gzip.compress(glb, compresslevel=task.gzip_level, mtime=0)
+    store.put_bytes(task.key, data, content_type="model/gltf-binary", content_encoding="gzip")
+    fp = task.footprints
+    walls = len(fp.coords) - (len(fp.ring_offsets) - 1)
+    return TileResult(
+        key=task.key,
+        features=fp.feature_count,
+        vertices=walls * 5,
+        triangles=walls * 3,
+        glb_bytes=len(glb),
+        stored_bytes=len(data),
+    )

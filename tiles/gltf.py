@@ -1,0 +1,251 @@
+"""GLB contents of twin's 3D Tiles 1.1 output: one mesh, one node, one property table.
+
+:func:`encode_glb` writes glTF 2.0 binary with
+
+* KHR_mesh_quantization (required): int16 positions dequantised by the node's
+  translation + scale, int8 normals (see :mod:`tiles.gltf_geometry`);
+* EXT_meshopt_compression (required, ``compress=True``): every vertex bufferView
+  in ATTRIBUTES mode and the index bufferView in TRIANGLES mode, compressed bytes
+  in buffer 0 (the BIN chunk); the uncompressed layout is declared in buffer 1,
+  a URI-less fallback buffer. Metadata bufferViews stay uncompressed in buffer 0;
+* EXT_mesh_features: ``_FEATURE_ID_0`` gives each vertex its row in the table;
+* EXT_structural_metadata: schema ``twin`` with one class and one property
+  table (see :mod:`tiles.gltf_metadata` for the type mapping and no-data values).
+
+Every bufferView starts on an 8-byte boundary of its buffer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tiles.gltf_geometry import MeshArrays, PackedMesh, VertexStream, pack_mesh
+from tiles.gltf_metadata import (
+    EncodedColumn,
+    PropertyColumn,
+    PropertyTable,
+    encode_table,
+    property_id,
+)
+from tiles.meshopt import encode_attributes, encode_triangles
+from twin.errors import InvalidInputError
+
+__all__ = [
+    "MeshArrays",
+    "PropertyColumn",
+    "PropertyTable",
+    "encode_glb",
+    "property_id",
+]
+
+ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+_GLB_MAGIC, _GLB_VERSION = b"glTF", 2
+_CHUNK_JSON, _CHUNK_BIN = 0x4E4F534A, 0x004E4942
+_MESHOPT = "EXT_meshopt_compression"
+_ALIGN = 8
+DEFAULT_COLOR = (0.85, 0.85, 0.82, 1.0)
+
+
+def encode_glb(
+    mesh: MeshArrays,
+    table: PropertyTable,
+    *,
+    compress: bool = True,
+    color: tuple[float, float, float, float] = DEFAULT_COLOR,
+) -> bytes:
+    """Encode one tile's mesh and feature table as a GLB (see the module docstring)."""
+    if len(color) != 4 or not all(math.isfinite(c) and 0.0 <= c <= 1.0 for c in color):
+        raise InvalidInputError("color must be four numbers between 0 and 1")
+    columns = encode_table(table)
+    packed = pack_mesh(mesh, table.count)
+    out = _Writer(compress)
+    accessors = [_vertex_accessor(out.vertex_view(s), s) for s in packed.streams]
+    accessors.append(
+        {
+            "bufferView": out.index_view(packed),
+            "componentType": packed.index_component_type,
+            "count": len(packed.indices),
+            "type": "SCALAR",
+        }
+    )
+    meta = _metadata(table, columns, out)
+    attributes = {s.semantic: i for i, s in enumerate(packed.streams)}
+    primitive = {
+        "attributes": attributes,
+        "indices": len(accessors) - 1,
+        "material": 0,
+        "mode": 4,
+        "extensions": {
+            "EXT_mesh_features": {
+                "featureIds": [{"featureCount": table.count, "attribute": 0, "propertyTable": 0}]
+            }
+        },
+    }
+    required = ["KHR_mesh_quantization", *([_MESHOPT] if compress else [])]
+    doc: dict[str, Any] = {
+        "asset": {"version": "2.0", "generator": "twin"},
+        "extensionsUsed": [*required, "EXT_mesh_features", "EXT_structural_metadata"],
+        "extensionsRequired": required,
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [_node(packed)],
+        "meshes": [{"primitives": [primitive]}],
+        "materials": [_material(color)],
+        "accessors": accessors,
+        "bufferViews": out.views,
+        "buffers": out.buffers(),
+        "extensions": {"EXT_structural_metadata": meta},
+    }
+    return _glb(doc, out.bin_chunk())
+
+
+def _vertex_accessor(view: int, s: VertexStream) -> dict[str, Any]:
+    acc: dict[str, Any] = {
+        "bufferView": view,
+        "componentType": s.component_type,
+        "count": s.count,
+        "type": s.type,
+    }
+    if s.normalized:
+        acc["normalized"] = True
+    if s.min is not None and s.max is not None:
+        acc["min"], acc["max"] = list(s.min), list(s.max)
+    return acc
+
+
+def _node(packed: PackedMesh) -> dict[str, Any]:
+    node: dict[str, Any] = {"mesh": 0, "translation": list(packed.translation)}
+    if packed.scale is not None:
+        node["scale"] = [packed.scale] * 3
+    return node
+
+
+def _material(color: tuple[float, float, float, float]) -> dict[str, Any]:
+    mat: dict[str, Any] = {
+        "pbrMetallicRoughness": {
+            "baseColorFactor": [float(c) for c in color],
+            "metallicFactor": 0.0,
+            "roughnessFactor": 0.9,
+        },
+        "doubleSided": False,
+    }
+    if color[3] < 1.0:
+        mat["alphaMode"] = "BLEND"
+    return mat
+
+
+def _metadata(table: PropertyTable, columns: list[EncodedColumn], out: _Writer) -> dict[str, Any]:
+    class_id = property_id(table.class_name)
+    klass: dict[str, Any] = {"properties": {c.property_id: c.definition for c in columns}}
+    if table.class_name:
+        klass["name"] = table.class_name
+    props: dict[str, Any] = {}
+    for c in columns:
+        prop: dict[str, Any] = {"values": out.plain_view(c.values)}
+        if c.string_offsets is not None:
+            prop["stringOffsets"] = out.plain_view(c.string_offsets)
+            prop["stringOffsetType"] = c.string_offset_type
+        props[c.property_id] = prop
+    return {
+        "schema": {"id": "twin", "classes": {class_id: klass}},
+        "propertyTables": [{"class": class_id, "count": table.count, "properties": props}],
+    }
+
+
+@dataclass
+class _Writer:
+    """Lays out bufferViews: buffer 0 is the BIN chunk, buffer 1 the meshopt fallback."""
+
+    compress: bool
+
+    def __post_init__(self) -> None:
+        self.views: list[dict[str, Any]] = []
+        self._bin: list[bytes] = []
+        self._bin_len = 0
+        self._fallback_len = 0
+
+    def _append_bin(self, data: bytes) -> int:
+        offset = self._bin_len
+        pad = -len(data) % _ALIGN
+        self._bin.append(data + b"\x00" * pad if pad else data)
+        self._bin_len += len(data) + pad
+        return offset
+
+    def _add(self, view: dict[str, Any]) -> int:
+        self.views.append(view)
+        return len(self.views) - 1
+
+    def plain_view(self, data: bytes) -> int:
+        """An uncompressed bufferView in the BIN chunk (metadata)."""
+        offset = self._append_bin(data)
+        return self._add({"buffer": 0, "byteOffset": offset, "byteLength": len(data)})
+
+    def _mesh_view(
+        self, raw: bytes, stride: int, count: int, target: int, mode: str, encoded: bytes | None
+    ) -> int:
+        view: dict[str, Any] = {"buffer": 0, "byteLength": len(raw), "target": target}
+        if target == ARRAY_BUFFER:
+            view["byteStride"] = stride
+        if encoded is None:
+            view["byteOffset"] = self._append_bin(raw)
+            return self._add(view)
+        view["buffer"], view["byteOffset"] = 1, self._fallback_len
+        self._fallback_len += len(raw) + (-len(raw) % _ALIGN)
+        view["extensions"] = {
+            _MESHOPT: {
+                "buffer": 0,
+                "byteOffset": self._append_bin(encoded),
+                "byteLength": len(encoded),
+                "byteStride": stride,
+                "count": count,
+                "mode": mode,
+            }
+        }
+        return self._add(view)
+
+    def vertex_view(self, s: VertexStream) -> int:
+        enc = encode_attributes(s.rows, s.stride) if self.compress else None
+        raw = s.rows.tobytes()
+        return self._mesh_view(raw, s.stride, s.count, ARRAY_BUFFER, "ATTRIBUTES", enc)
+
+    def index_view(self, packed: PackedMesh) -> int:
+        idx = packed.indices
+        enc = (
+            encode_triangles(idx.astype(np.uint32), packed.vertex_count) if self.compress else None
+        )
+        raw = idx.tobytes()
+        return self._mesh_view(raw, idx.itemsize, len(idx), ELEMENT_ARRAY_BUFFER, "TRIANGLES", enc)
+
+    def buffers(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [{"byteLength": self._bin_len}]
+        if self._fallback_len:
+            out.append(
+                {"byteLength": self._fallback_len, "extensions": {_MESHOPT: {"fallback": True}}}
+            )
+        return out
+
+    def bin_chunk(self) -> bytes:
+        return b"".join(self._bin)
+
+
+def _glb(doc: dict[str, Any], binary: bytes) -> bytes:
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    js = text.encode("utf-8")
+    js += b" " * (-len(js) % 4)
+    binary += b"\x00" * (-len(binary) % 4)
+    total = 12 + 8 + len(js) + 8 + len(binary)
+    return b"".join(
+        (
+            struct.pack("<4sII", _GLB_MAGIC, _GLB_VERSION, total),
+            struct.pack("<II", len(js), _CHUNK_JSON),
+            js,
+            struct.pack("<II", len(binary), _CHUNK_BIN),
+            binary,
+        )
+    )

@@ -1,0 +1,236 @@
+"""Vertex and index streams of a tile mesh, quantised for glTF (KHR_mesh_quantization).
+
+Input is in the tile-local z-up frame (x east, y north, z up, metres); glTF is
+y-up, so every vector becomes ``(x, z, -y)``. That map is a proper rotation, so
+counter-clockwise triangles stay counter-clockwise.
+
+Streams, each its own bufferView (every attribute starts on a 4-byte boundary):
+
+* ``POSITION``: SHORT VEC3, not normalised, padded to 8 bytes; the node's
+  ``translation`` + uniform ``scale`` dequantise it. When the step
+  (largest extent / 65534) would exceed :data:`MAX_QUANTISATION_STEP`, FLOAT VEC3
+  relative to the same translation (stride 12) instead.
+* ``NORMAL``: BYTE VEC3 normalised, padded to 4 bytes.
+* ``_FEATURE_ID_0``: UNSIGNED_BYTE (<= 256 features), UNSIGNED_SHORT (<= 65536) or
+  FLOAT (exact up to 2**24), padded to 4 bytes.
+* indices: UNSIGNED_SHORT when there are at most 65535 vertices (65535 itself is
+  the primitive-restart value and must not appear), else UNSIGNED_INT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tiles.meshopt import optimise_order
+from twin.errors import InvalidInputError
+
+BYTE, UNSIGNED_BYTE, SHORT, UNSIGNED_SHORT, UNSIGNED_INT, FLOAT = 5120, 5121, 5122, 5123, 5125, 5126
+
+#: positions use int16 only when one step of the grid is at most this many metres
+MAX_QUANTISATION_STEP = 0.02
+#: the validator's tolerance for |length - 1| of a unit vector is 0.00674
+_NORMAL_LENGTH_TOLERANCE = 0.005
+_MAX_FLOAT_FEATURES = 1 << 24
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MeshArrays:
+    """One tile's triangles, z-up east/north/up metres in the tile-local frame."""
+
+    positions: npt.NDArray[np.float32]  # (n, 3)
+    normals: npt.NDArray[np.float32]  # (n, 3) unit normals, same frame
+    feature_ids: npt.NDArray[np.uint32]  # (n,) 0..feature_count-1
+    indices: npt.NDArray[np.uint32]  # (m*3,) counter-clockwise seen from outside
+
+
+@dataclass(frozen=True)
+class VertexStream:
+    """One attribute, packed: ``rows`` is (count, stride) bytes, little-endian."""
+
+    semantic: str
+    rows: npt.NDArray[np.uint8]
+    component_type: int
+    type: Literal["SCALAR", "VEC3"]
+    normalized: bool = False
+    min: tuple[float, ...] | None = None
+    max: tuple[float, ...] | None = None
+
+    @property
+    def count(self) -> int:
+        return int(self.rows.shape[0])
+
+    @property
+    def stride(self) -> int:
+        return int(self.rows.shape[1])
+
+
+@dataclass(frozen=True)
+class PackedMesh:
+    streams: tuple[VertexStream, ...]
+    indices: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]  # little-endian
+    index_component_type: int
+    vertex_count: int
+    translation: tuple[float, float, float]
+    scale: float | None  # None: positions are FLOAT, not quantised
+
+
+def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> PackedMesh:
+    """Check ``mesh``, optionally reorder it for the GPU caches, and pack its streams."""
+    positions, normals, fids, indices = _checked(mesh, feature_count)
+    n = len(positions)
+    if reorder:
+        order = optimise_order(indices, n)
+        source, indices = order.source, order.indices
+    else:
+        used = np.zeros(n, dtype=bool)
+        used[indices] = True
+        source = np.flatnonzero(used).astype(np.uint32)
+        remap = np.zeros(n, dtype=np.uint32)
+        remap[source] = np.arange(len(source), dtype=np.uint32)
+        indices = remap[indices]
+    # z-up (E, N, U) -> y-up (E, U, -N)
+    p = positions[source][:, [0, 2, 1]]
+    p[:, 2] *= -1.0
+    nrm = normals[source][:, [0, 2, 1]]
+    nrm[:, 2] *= -1.0
+    count = len(source)
+
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    centre = (lo + hi) / 2.0
+    extent = float((hi - lo).max())
+    step = extent / 65534.0
+    if step <= MAX_QUANTISATION_STEP:
+        grid = step if step > 0.0 else 1.0
+        scale: float | None = grid
+        pos = _quantised_positions(p, centre, grid)
+    else:
+        scale = None
+        pos = _float_positions(p, centre)
+    streams = (pos, _normal_stream(nrm), _feature_stream(fids[source], feature_count))
+
+    small = count <= 0xFFFF
+    return PackedMesh(
+        streams=streams,
+        indices=indices.astype("<u2" if small else "<u4"),
+        index_component_type=UNSIGNED_SHORT if small else UNSIGNED_INT,
+        vertex_count=count,
+        translation=(float(centre[0]), float(centre[1]), float(centre[2])),
+        scale=scale,
+    )
+
+
+def _checked(
+    mesh: MeshArrays, feature_count: int
+) -> tuple[F64, F64, npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+    positions = np.asarray(mesh.positions, dtype=np.float64)
+    normals = np.asarray(mesh.normals, dtype=np.float64)
+    fids = np.asarray(mesh.feature_ids).astype(np.int64, copy=False)
+    indices = np.asarray(mesh.indices).reshape(-1)
+    n = len(positions)
+    if positions.ndim != 2 or positions.shape[1] != 3 or normals.shape != positions.shape:
+        raise InvalidInputError("mesh positions and normals must both be (n, 3) arrays")
+    if fids.shape != (n,):
+        raise InvalidInputError("the mesh needs one feature id per vertex")
+    if len(indices) == 0 or len(indices) % 3:
+        raise InvalidInputError("the mesh needs at least one triangle (indices in threes)")
+    if indices.dtype.kind not in "iu":
+        raise InvalidInputError("mesh indices must be integers")
+    if int(indices.min()) < 0 or int(indices.max()) >= n:
+        raise InvalidInputError("a mesh index points past the vertices")
+    if not (np.isfinite(positions).all() and np.isfinite(normals).all()):
+        raise InvalidInputError("mesh positions and normals must be finite")
+    if not 1 <= feature_count <= _MAX_FLOAT_FEATURES:
+        raise InvalidInputError(f"a tile holds 1 to {_MAX_FLOAT_FEATURES} features")
+    if n and (int(fids.min()) < 0 or int(fids.max()) >= feature_count):
+        raise InvalidInputError("a feature id is outside the property table")
+    return positions, normals, fids, indices.astype(np.uint32, copy=False)
+
+
+def _quantised_positions(p: F64, centre: F64, step: float) -> VertexStream:
+    q = np.clip(np.rint((p - centre) / step), -32767, 32767).astype("<i2")
+    rows = np.zeros((len(q), 4), dtype="<i2")
+    rows[:, :3] = q
+    return VertexStream(
+        semantic="POSITION",
+        rows=_bytes(rows),
+        component_type=SHORT,
+        type="VEC3",
+        min=tuple(float(v) for v in q.min(axis=0)),
+        max=tuple(float(v) for v in q.max(axis=0)),
+    )
+
+
+def _float_positions(p: F64, centre: F64) -> VertexStream:
+    f = (p - centre).astype("<f4")
+    return VertexStream(
+        semantic="POSITION",
+        rows=_bytes(f),
+        component_type=FLOAT,
+        type="VEC3",
+        min=tuple(float(v) for v in f.min(axis=0)),
+        max=tuple(float(v) for v in f.max(axis=0)),
+    )
+
+
+def _normal_stream(nrm: F64) -> VertexStream:
+    return VertexStream(
+        semantic="NORMAL",
+        rows=_bytes(_normal_rows(nrm)),
+        component_type=BYTE,
+        type="VEC3",
+        normalized=True,
+    )
+
+
+def _normal_rows(nrm: F64) -> npt.NDArray[np.int8]:
+    """int8 snorm normals whose length stays within the validator's tolerance of 1."""
+    length = np.linalg.norm(nrm, axis=1)
+    unit = np.empty_like(nrm)
+    ok = length > 1e-12
+    unit[ok] = nrm[ok] / length[ok, None]
+    unit[~ok] = (0.0, 1.0, 0.0)  # degenerate input: point up
+    scaled = unit * 127.0
+    q = np.rint(scaled)
+    err = np.abs(np.linalg.norm(q, axis=1) / 127.0 - 1.0)
+    bad = np.flatnonzero(err > _NORMAL_LENGTH_TOLERANCE)
+    if len(bad):
+        # try every floor/ceil combination and keep the one closest to unit length
+        lo, hi = np.floor(scaled[bad]), np.ceil(scaled[bad])
+        corners = np.array([[(c >> k) & 1 for k in range(3)] for c in range(8)], dtype=bool)
+        cand = np.where(corners[None, :, :], hi[:, None, :], lo[:, None, :])
+        cerr = np.abs(np.linalg.norm(cand, axis=2) / 127.0 - 1.0)
+        q[bad] = cand[np.arange(len(bad)), cerr.argmin(axis=1)]
+    rows = np.zeros((len(q), 4), dtype=np.int8)
+    rows[:, :3] = np.clip(q, -127, 127)
+    return rows
+
+
+def _feature_stream(fids: npt.NDArray[np.int64], feature_count: int) -> VertexStream:
+    if feature_count <= 0x100:
+        rows8 = np.zeros((len(fids), 4), dtype=np.uint8)
+        rows8[:, 0] = fids
+        rows, ctype = rows8, UNSIGNED_BYTE
+    elif feature_count <= 0x10000:
+        rows16 = np.zeros((len(fids), 2), dtype="<u2")
+        rows16[:, 0] = fids
+        rows, ctype = _bytes(rows16), UNSIGNED_SHORT
+    else:
+        rows, ctype = _bytes(fids.astype("<f4")), FLOAT
+    return VertexStream(
+        semantic="_FEATURE_ID_0",
+        rows=rows,
+        component_type=ctype,
+        type="SCALAR",
+    )
+
+
+def _bytes(a: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """View a C-contiguous (n, ...) array as (n, bytes per row) uint8."""
+    c = np.ascontiguousarray(a)
+    return c.view(np.uint8).reshape(len(c), -1)

@@ -1,0 +1,29 @@
+"""``twin serve [--host 127.0.0.1] [--port 8000] [--workers N]``"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from twin.settings import Settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve the scene API and the 3D viewer")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.set_defaults(handler=run)
+
+
+def server_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    updates = {k: v for k, v in {"host": args.host, "port": args.port, "workers": args.workers}.items() if v}
+    return settings.model_copy(update={"server": settings.server.model_copy(update=updates)})
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from scene_api.server import run as run_server
+
+    s = server_settings(args, settings)
+    run_server(s, host=s.server.host, port=s.server.port, workers=s.server.workers)
+    return 0

@@ -1,0 +1,64 @@
+"""``twin``: ingest city data, publish 3D Tiles, serve the scene.
+
+Settings are built once here (from TWIN_* variables and flags) and passed down.
+Errors print one clear line and exit non-zero; no stack trace unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from twin.cli import cmd_db, cmd_demo, cmd_export, cmd_ingest, cmd_layers, cmd_serve
+from twin.errors import TwinError
+from twin.logs import setup_logging
+from twin.settings import Settings
+
+log = logging.getLogger("twin.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="data directory (default: $TWIN_DATA_DIR or ./twin-data)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--log-format", choices=["json", "text"], help="log line format (default json)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (cmd_ingest, cmd_export, cmd_layers, cmd_db, cmd_serve, cmd_demo):
+        module.register(sub)
+    return parser
+
+
+def make_settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    updates: dict[str, object] = {}
+    if args.data_dir:
+        updates["data_dir"] = args.data_dir
+    if args.log_format:
+        updates["log_json"] = args.log_format == "json"
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = make_settings(args)
+        setup_logging(settings.log_level, settings.log_json)
+        code: int = args.handler(args, settings)
+        return code
+    except TwinError as exc:
+        if args.debug:
+            log.exception("failed")
+        print(f"twin: error: {exc.message} [{exc.code}]", file=sys.stderr)
+        return 2 if 400 <= exc.http_status < 500 else 1
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Building blocks of the synthetic demo city (see ``twin.demo_city``)."""

@@ -1,0 +1,256 @@
+"""Publish a set of footprints as a new version of a buildings layer.
+
+The order of work makes publishing atomic:
+
+1. reserve a new version in the catalog (status "building", invisible);
+2. workers write every tile content under the version's own prefix;
+3. the catalog rows of the version are bulk-loaded, still invisible;
+4. tileset.json is written last, under the same prefix;
+5. one catalog transaction makes the version current.
+
+A failure in 2-5 abandons the version and removes its objects; a killed process
+leaves an invisible version behind, which the next publish of the layer
+removes. Readers never see a half-written layer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from distributed import Client, as_completed
+from tqdm import tqdm
+
+from storage.catalog.protocol import Catalog
+from storage.objects.protocol import ObjectStore
+from tiles.build_tile import TileResult, TileTask, build_tile
+from tiles.gltf import PropertyColumn, PropertyTable
+from tiles.layout import PlacedFootprints, estimated_bytes, place_footprints
+from tiles.partition import PartitionLimits, TileNode, partition
+from tiles.tileset import tileset_json
+from twin.domain import FeatureRows
+from twin.naming import validate_layer_id, version_prefix
+from twin.readers.crs import crs_label
+from twin.readers.footprints import FootprintSet, IngestReport
+from twin.settings import TilingSettings
+
+log = logging.getLogger("twin.pipeline")
+ROW_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    layer: str
+    version: int
+    previous_version: int | None
+    tileset_key: str
+    feature_count: int
+    tile_count: int
+    stored_bytes: int
+    glb_bytes: int
+    seconds: float
+    report: IngestReport | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in vars(self).items() if k != "report"}
+        out["report"] = self.report.to_dict() if self.report else None
+        return out
+
+
+def publish_buildings(
+    fps: FootprintSet,
+    *,
+    store: ObjectStore,
+    catalog: Catalog,
+    client: Client,
+    tiling: TilingSettings,
+    title: str | None = None,
+    progress: bool = False,
+) -> PublishResult:
+    started = time.perf_counter()
+    layer = validate_layer_id(fps.layer)
+    catalog.ensure_layer(layer, kind="buildings", title=title or layer, crs=crs_label(fps.crs))
+    _remove_leftovers(layer, store, catalog)
+    version = catalog.begin_version(layer)
+    prefix = version_prefix(layer, version)
+    log.info("publish started", extra={"layer": layer, "version": version, "features": len(fps)})
+    try:
+        placed = place_footprints(fps.geometries, fps.crs, fps.base, fps.top)
+        limits = PartitionLimits(tiling.max_features_per_tile, tiling.max_bytes_per_tile)
+        tree = partition(
+            placed.centre[:, 0],
+            placed.centre[:, 1],
+            placed.size,
+            estimated_bytes(placed.vertex_count),
+            limits,
+        )
+        nodes = [n for n in tree.walk() if len(n.content)]
+        content_of = _content_index(nodes, len(fps))
+        futures = _submit_tiles(client, store, fps, placed, nodes, prefix, tiling.gzip_level)
+        _load_rows(catalog, layer, version, fps, placed, nodes, content_of)
+        results = _gather(futures, progress, layer)
+        doc = tileset_json(
+            tree,
+            frame=placed.frame,
+            bounds_deg=placed.bounds_deg,
+            zmin=placed.base,
+            zmax=placed.top,
+            content_uri=_content_uri,
+            version=f"v{version:06d}",
+            properties={"layer": layer, "features": len(fps)},
+        )
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        tileset_key = prefix + "tileset.json"
+        store.put_bytes(tileset_key, body, content_type="application/json")
+        b = placed.bounds_deg
+        previous = catalog.publish_version(
+            layer,
+            version,
+            tileset_key=tileset_key,
+            bbox=(float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())),
+            zmin=float(placed.base.min()),
+            zmax=float(placed.top.max()),
+            attribute_schema=fps.schema,
+        )
+    except BaseException:
+        log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
+        _abandon(layer, version, store, catalog)
+        raise
+    _remove_old_versions(layer, keep={version, previous}, store=store, catalog=catalog)
+    seconds = time.perf_counter() - started
+    result = PublishResult(
+        layer=layer,
+        version=version,
+        previous_version=previous,
+        tileset_key=tileset_key,
+        feature_count=len(fps),
+        tile_count=len(results),
+        stored_bytes=sum(r.stored_bytes for r in results) + len(body),
+        glb_bytes=sum(r.glb_bytes for r in results),
+        seconds=seconds,
+        report=fps.report,
+    )
+    log.info("publish done", extra={k: v for k, v in result.to_dict().items() if k != "report"})
+    return result
+
+
+def _content_uri(address: str) -> str:
+    return f"t/{address}.glb"
+
+
+def _content_index(nodes: list[TileNode], n: int) -> npt.NDArray[np.int64]:
+    content_of = np.full(n, -1, dtype=np.int64)
+    for i, node in enumerate(nodes):
+        content_of[node.content] = i
+    return content_of
+
+
+def _property_table(fps: FootprintSet, idx: npt.NDArray[np.int64]) -> PropertyTable:
+    columns: dict[str, PropertyColumn] = {
+        "id": PropertyColumn("string", [f"{fps.layer}:{s}" for s in fps.source_ids[idx]])
+    }
+    frame = fps.attributes.iloc[idx]
+    for name, kind in fps.schema.items():
+        col = frame[name]
+        values = col.astype(object).where(col.notna(), None).tolist()
+        columns[name] = PropertyColumn(kind, values)
+    return PropertyTable(class_name="building", columns=columns, count=len(idx))
+
+
+def _submit_tiles(
+    client: Client,
+    store: ObjectStore,
+    fps: FootprintSet,
+    placed: PlacedFootprints,
+    nodes: list[TileNode],
+    prefix: str,
+    gzip_level: int,
+) -> list[Any]:
+    store_future = client.scatter(store, broadcast=True)
+    futures = []
+    for node in nodes:
+        task = TileTask(
+            key=prefix + _content_uri(node.address),
+            footprints=placed.footprints(node.content),
+            table=_property_table(fps, node.content),
+            gzip_level=gzip_level,
+        )
+        futures.append(client.submit(build_tile, task, store_future, pure=False))
+    return futures
+
+
+def _gather(futures: list[Any], progress: bool, layer: str) -> list[TileResult]:
+    results: list[TileResult] = []
+    bar = tqdm(total=len(futures), desc=f"tiles {layer}", unit="tile", disable=not progress)
+    try:
+        for future in as_completed(futures):
+            results.append(future.result())
+            bar.update(1)
+    finally:
+        bar.close()
+    return results
+
+
+def _load_rows(
+    catalog: Catalog,
+    layer: str,
+    version: int,
+    fps: FootprintSet,
+    placed: PlacedFootprints,
+    nodes: list[TileNode],
+    content_of: npt.NDArray[np.int64],
+) -> None:
+    keys = np.array([_content_uri(n.address) for n in nodes], dtype=object)[content_of]
+    ids = fps.feature_ids
+    attrs = fps.attributes.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    if len(attrs) != len(ids):  # an empty attribute table gives one line per row of "{}"
+        attrs = ["{}"] * len(ids)
+    wkb = shapely.to_wkb(placed.lonlat)
+    for lo in range(0, len(ids), ROW_BATCH):
+        hi = min(lo + ROW_BATCH, len(ids))
+        catalog.add_features(
+            layer,
+            version,
+            FeatureRows(
+                ids=ids[lo:hi],
+                classes=["building"] * (hi - lo),
+                parent_ids=[None] * (hi - lo),
+                attributes_json=attrs[lo:hi],
+                footprints_wkb=list(wkb[lo:hi]),
+                bboxes=placed.bounds_deg[lo:hi],
+                zmin=placed.base[lo:hi],
+                zmax=placed.top[lo:hi],
+                content_keys=list(keys[lo:hi]),
+            ),
+        )
+
+
+def _abandon(layer: str, version: int, store: ObjectStore, catalog: Catalog) -> None:
+    try:
+        catalog.abandon_version(layer, version)
+    finally:
+        store.delete_prefix(version_prefix(layer, version))
+
+
+def _remove_leftovers(layer: str, store: ObjectStore, catalog: Catalog) -> None:
+    """Versions left 'building' by a killed publish: invisible, safe to remove."""
+    current = catalog.get_layer(layer).version
+    for v in catalog.stale_versions(layer):
+        if v != current:
+            log.info("removing stale version", extra={"layer": layer, "version": v})
+            _abandon(layer, v, store, catalog)
+
+
+def _remove_old_versions(
+    layer: str, *, keep: set[int | None], store: ObjectStore, catalog: Catalog
+) -> None:
+    """Keep the new and the previous version (clients may still be reading it)."""
+    for v in catalog.stale_versions(layer):
+        if v not in keep:
+            _abandon(layer, v, store, catalog)

@@ -1,0 +1,1 @@
+"""Readers turn source files into frozen domain records (twin.domain / twin.readers.*)."""

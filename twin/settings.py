@@ -1,0 +1,94 @@
+"""The one Settings object of twin.
+
+Built once, by the CLI or by whoever calls ``scene_api.create_app(settings)``,
+and passed down. Nothing reads the environment at import time.
+
+Environment variables use the prefix ``TWIN_``; nested models use ``__``
+(``TWIN_SERVER__PORT=9000``, ``TWIN_TILING__MAX_FEATURES_PER_TILE=4000``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from twin.errors import ConfigError
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    cors_origins: list[str] = Field(default_factory=list)
+    presign_redirect: bool = False
+    presign_expiry_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    tileset_max_age_s: int = Field(default=10, ge=0)
+
+
+class TilingSettings(BaseModel):
+    max_features_per_tile: int = Field(default=2000, ge=1, le=65535)
+    max_bytes_per_tile: int = Field(default=2_000_000, ge=10_000)
+    scheduler: str | None = None
+    n_workers: int | None = Field(default=None, ge=1)
+    gzip_level: int = Field(default=6, ge=1, le=9)
+
+
+class S3Location(BaseModel):
+    """An ``s3://BUCKET/PREFIX?endpoint=HOST:PORT&secure=false&region=R`` URL, parsed."""
+
+    bucket: str
+    prefix: str = ""
+    endpoint: str = "s3.amazonaws.com"
+    secure: bool = True
+    region: str = "us-east-1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TWIN_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path("./twin-data")
+    database_url: str | None = None
+    storage_url: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    tiling: TilingSettings = Field(default_factory=TilingSettings)
+
+    @property
+    def catalog_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalog.db').resolve()}"
+
+    @property
+    def object_store_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.data_dir / "objects").resolve().as_uri()
+
+    def s3_location(self) -> S3Location:
+        return parse_s3_url(self.object_store_url)
+
+
+def parse_s3_url(url: str) -> S3Location:
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ConfigError("storage URL must look like s3://BUCKET?endpoint=HOST:PORT")
+    query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    secure_text = query.get("secure", "true").lower()
+    if secure_text not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ConfigError("storage URL: secure must be true or false")
+    return S3Location(
+        bucket=parsed.netloc,
+        prefix=parsed.path.strip("/"),
+        endpoint=query.get("endpoint", "s3.amazonaws.com"),
+        secure=secure_text in {"true", "1", "yes"},
+        region=query.get("region", "us-east-1"),
+    )

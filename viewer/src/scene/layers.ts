@@ -1,0 +1,185 @@
+// The layers in the scene: one Cesium3DTileset per published layer, its
+// visibility, its opacity and the highlighted feature. Opacity and highlight go
+// through one per-layer Cesium3DTileStyle whose colour is computed in code, so a
+// highlighted feature keeps its colour when the opacity changes and is coloured
+// as soon as its tile loads (also when it was found by id before being seen).
+
+import {
+  type BoundingSphere,
+  type Cesium3DTileFeature,
+  Cesium3DTileStyle,
+  Cesium3DTileset,
+  Color,
+  type Viewer,
+} from "cesium";
+
+import type { LayerInfo } from "../api";
+import { sphereAroundBBox } from "../geo";
+import { sphereToCesium } from "./globe";
+
+export type LayerStatus = "unpublished" | "loading" | "ready" | "failed";
+
+export interface LayerState {
+  readonly info: LayerInfo;
+  status: LayerStatus;
+  visible: boolean;
+  /** 0..1 */
+  opacity: number;
+  tileset: Cesium3DTileset | null;
+}
+
+/** The property of every feature that holds its stable id. */
+export const ID_PROPERTY = "id";
+
+const HIGHLIGHT = Color.fromCssColorString("#f59e0b");
+const BASE = Color.WHITE;
+
+/** The stable id of a picked feature, or null when it has none. */
+export function featureId(feature: Cesium3DTileFeature): string | null {
+  const value: unknown = feature.getProperty(ID_PROPERTY);
+  if (typeof value === "string" && value !== "") {
+    return value;
+  }
+  if (typeof value === "number" || typeof value === "bigint") {
+    return String(value);
+  }
+  return null;
+}
+
+export interface SceneLayersEvents {
+  /** A layer's status, visibility or opacity changed. */
+  changed(state: LayerState): void;
+  /** A tileset was created (before it is added to the scene). */
+  tilesetCreated(tileset: Cesium3DTileset): void;
+  /** Something failed; `message` is technical, for the error log. */
+  failed(state: LayerState, message: string): void;
+}
+
+export class SceneLayers {
+  private readonly viewer: Viewer;
+  private readonly events: SceneLayersEvents;
+  private readonly states = new Map<string, LayerState>();
+  private highlighted: string | null = null;
+
+  constructor(viewer: Viewer, events: SceneLayersEvents) {
+    this.viewer = viewer;
+    this.events = events;
+  }
+
+  /** Registers the layers (in order) without loading anything. */
+  register(layers: readonly LayerInfo[]): LayerState[] {
+    return layers.map((info) => {
+      const state: LayerState = {
+        info,
+        status: info.tilesetUrl === null ? "unpublished" : "loading",
+        visible: true,
+        opacity: 1,
+        tileset: null,
+      };
+      this.states.set(info.id, state);
+      return state;
+    });
+  }
+
+  all(): LayerState[] {
+    return [...this.states.values()];
+  }
+
+  get(id: string): LayerState | undefined {
+    return this.states.get(id);
+  }
+
+  tilesets(): Cesium3DTileset[] {
+    return this.all().flatMap((state) => (state.tileset === null ? [] : [state.tileset]));
+  }
+
+  /** Loads every published layer's tileset and adds it to the scene; never rejects. */
+  async loadAll(): Promise<void> {
+    await Promise.all(this.all().map((state) => this.load(state)));
+  }
+
+  private async load(state: LayerState): Promise<void> {
+    const url = state.info.tilesetUrl;
+    if (url === null) {
+      return;
+    }
+    try {
+      const tileset = await Cesium3DTileset.fromUrl(url);
+      tileset.style = this.makeStyle(state);
+      tileset.show = state.visible;
+      tileset.tileFailed.addEventListener((error: { url?: string; message?: string }) => {
+        this.events.failed(state, `tile failed: ${error.url ?? ""} ${error.message ?? ""}`.trim());
+      });
+      this.events.tilesetCreated(tileset);
+      this.viewer.scene.primitives.add(tileset);
+      state.tileset = tileset;
+      state.status = "ready";
+    } catch (error) {
+      state.status = "failed";
+      this.events.failed(state, `tileset ${state.info.id}: ${String(error)}`);
+    }
+    this.events.changed(state);
+    this.viewer.scene.requestRender();
+  }
+
+  setVisible(id: string, visible: boolean): void {
+    const state = this.states.get(id);
+    if (state === undefined) {
+      return;
+    }
+    state.visible = visible;
+    if (state.tileset !== null) {
+      state.tileset.show = visible;
+    }
+    this.events.changed(state);
+    this.viewer.scene.requestRender();
+  }
+
+  setOpacity(id: string, opacity: number): void {
+    const state = this.states.get(id);
+    if (state === undefined) {
+      return;
+    }
+    state.opacity = Math.min(Math.max(opacity, 0), 1);
+    state.tileset?.makeStyleDirty();
+    this.events.changed(state);
+    this.viewer.scene.requestRender();
+  }
+
+  /** Highlights the feature with this id in every layer (null clears the highlight). */
+  setHighlight(id: string | null): void {
+    if (id === this.highlighted) {
+      return;
+    }
+    this.highlighted = id;
+    for (const tileset of this.tilesets()) {
+      tileset.makeStyleDirty();
+    }
+    this.viewer.scene.requestRender();
+  }
+
+  /** The sphere that frames a layer: its bbox, else its tileset's bounds. */
+  boundsOf(id: string): BoundingSphere | null {
+    const state = this.states.get(id);
+    if (state === undefined) {
+      return null;
+    }
+    if (state.info.bbox !== null) {
+      return sphereToCesium(sphereAroundBBox(state.info.bbox, state.info.zmin, state.info.zmax));
+    }
+    return state.tileset?.boundingSphere ?? null;
+  }
+
+  private makeStyle(state: LayerState): Cesium3DTileStyle {
+    const style = new Cesium3DTileStyle({});
+    // Cesium passes no feature for contents without a feature table.
+    const colourOf = (feature: Cesium3DTileFeature | undefined, result?: Color): Color => {
+      const highlighted =
+        this.highlighted !== null && feature !== undefined && featureId(feature) === this.highlighted;
+      const alpha = highlighted && state.opacity > 0 ? Math.max(state.opacity, 0.9) : state.opacity;
+      return Color.fromAlpha(highlighted ? HIGHLIGHT : BASE, alpha, result);
+    };
+    style.color = { evaluate: colourOf, evaluateColor: colourOf };
+    return style;
+  }
+}

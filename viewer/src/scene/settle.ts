@@ -1,0 +1,77 @@
+// Tells when the scene is "settled": every shown tileset has loaded what the
+// current view needs and a few frames were drawn since. With requestRenderMode
+// frames are only drawn on demand, so while unsettled this watcher keeps asking
+// for frames; once settled it stops and the page goes idle.
+
+import type { Cesium3DTileset, Viewer } from "cesium";
+
+/** Frames drawn with all tiles loaded before the scene counts as settled. */
+const SETTLED_FRAMES = 3;
+
+export class SettleWatcher {
+  private readonly viewer: Viewer;
+  private readonly tilesets: () => readonly Cesium3DTileset[];
+  private readonly onChange: (settled: boolean) => void;
+  private quietFrames = 0;
+  private settled = false;
+  private armed = false;
+
+  constructor(
+    viewer: Viewer,
+    tilesets: () => readonly Cesium3DTileset[],
+    onChange: (settled: boolean) => void,
+  ) {
+    this.viewer = viewer;
+    this.tilesets = tilesets;
+    this.onChange = onChange;
+  }
+
+  /** Starts watching; call once the camera is placed and the tilesets are added. */
+  start(): void {
+    const scene = this.viewer.scene;
+    scene.postRender.addEventListener(() => this.afterFrame());
+    scene.camera.moveStart.addEventListener(() => this.kick());
+    this.armed = true;
+    this.kick();
+  }
+
+  /** Something changed (a tileset loads, the camera moves, a layer was toggled). */
+  kick(): void {
+    if (!this.armed) {
+      return;
+    }
+    this.quietFrames = 0;
+    this.setSettled(false);
+    this.viewer.scene.requestRender();
+  }
+
+  /** Hooks a tileset's own events, so that loading triggered elsewhere unsettles the scene. */
+  watch(tileset: Cesium3DTileset): void {
+    tileset.loadProgress.addEventListener((pending: number, processing: number) => {
+      if (pending > 0 || processing > 0) {
+        this.kick();
+      }
+    });
+    tileset.allTilesLoaded.addEventListener(() => this.viewer.scene.requestRender());
+  }
+
+  private afterFrame(): void {
+    if (!this.armed || this.settled) {
+      return;
+    }
+    const loaded = this.tilesets().every((tileset) => !tileset.show || tileset.tilesLoaded);
+    this.quietFrames = loaded ? this.quietFrames + 1 : 0;
+    if (this.quietFrames >= SETTLED_FRAMES) {
+      this.setSettled(true);
+    } else {
+      this.viewer.scene.requestRender();
+    }
+  }
+
+  private setSettled(value: boolean): void {
+    if (this.settled !== value) {
+      this.settled = value;
+      this.onChange(value);
+    }
+  }
+}

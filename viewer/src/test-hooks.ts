@@ -1,0 +1,40 @@
+// window.__twin: a small, read-only view of the viewer's state for browser tests.
+//
+// ready           the layer list was read and every published layer's tileset was added (or failed)
+// allTilesLoaded  every shown tileset has loaded what the current view needs, and a few frames
+//                 were drawn since; goes back to false while the camera moves or tiles load
+// layers          ids of the layers listed by api/layers, in order
+// lastPicked      id of the feature last picked or found (null before, or for an object without id)
+// errors          user-visible and console-worthy errors, oldest first
+
+export interface TwinHooks {
+  ready: boolean;
+  allTilesLoaded: boolean;
+  layers: string[];
+  lastPicked: string | null;
+  errors: string[];
+}
+
+declare global {
+  interface Window {
+    __twin?: TwinHooks;
+  }
+}
+
+const MAX_ERRORS = 100;
+
+/** Installs window.__twin and routes uncaught errors into it. */
+export function installHooks(): TwinHooks {
+  const hooks: TwinHooks = { ready: false, allTilesLoaded: false, layers: [], lastPicked: null, errors: [] };
+  window.__twin = hooks;
+  window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));
+  window.addEventListener("unhandledrejection", (event) => recordError(hooks, String(event.reason)));
+  return hooks;
+}
+
+/** Appends an error (bounded, so a broken server cannot grow it forever). */
+export function recordError(hooks: TwinHooks, message: string): void {
+  if (hooks.errors.length < MAX_ERRORS) {
+    hooks.errors.push(message);
+  }
+}
