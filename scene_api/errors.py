@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from twin.errors import TwinError
+from twin.errors import BackendUnavailableError, TwinError
 
 log = logging.getLogger("scene_api.errors")
 
@@ -34,12 +34,12 @@ def error_response(status: int, code: str, description: str) -> JSONResponse:
 
 async def twin_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TwinError)
-    if exc.http_status >= 500:
-        log.error(
-            "request failed",
-            extra={"code": exc.code, "path": request.url.path, "method": request.method},
-            exc_info=exc,
-        )
+    extra = {"code": exc.code, "path": request.url.path, "method": request.method}
+    if isinstance(exc, BackendUnavailableError):
+        # an outage: one line per request, not a stack trace each
+        log.warning("backend unavailable: %s", exc.message, extra=extra)
+    elif exc.http_status >= 500:
+        log.error("request failed", extra=extra, exc_info=exc)
     return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
 

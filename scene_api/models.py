@@ -76,8 +76,15 @@ class HealthModel(BaseModel):
     store: str = Field(description='"ok" or an error code')
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for the {code, description} error body."""
+ERROR_REF = {"$ref": "#/components/schemas/ErrorModel"}
+
+
+def error_responses(*statuses: int, by_ref: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the {code, description} error body.
+
+    ``by_ref`` names the schema as application/json explicitly, for routes whose
+    own media type is not JSON (FastAPI would file a ``model`` under that type).
+    """
     descriptions = {
         304: "not modified (If-None-Match matched)",
         307: "redirect to a presigned object-store URL",
@@ -90,7 +97,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         entry: dict[str, Any] = {"description": descriptions.get(status, "error")}
-        if status >= 400:
+        if status >= 400 and by_ref:
+            entry["content"] = {"application/json": {"schema": ERROR_REF}}
+        elif status >= 400:
             entry["model"] = ErrorModel
         out[status] = entry
     return out

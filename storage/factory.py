@@ -25,7 +25,9 @@ def open_object_store(settings: Settings) -> ObjectStore:
         from storage.objects.s3 import S3ObjectStore
 
         if settings.s3_access_key is None or settings.s3_secret_key is None:
-            raise ConfigError("an s3:// storage URL needs TWIN_S3_ACCESS_KEY and TWIN_S3_SECRET_KEY")
+            raise ConfigError(
+                "an s3:// storage URL needs TWIN_S3_ACCESS_KEY and TWIN_S3_SECRET_KEY"
+            )
         return S3ObjectStore(
             settings.s3_location(),
             access_key=settings.s3_access_key.get_secret_value(),

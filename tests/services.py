@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PG_ADMIN_URL = os.environ.get("TWIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TWIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 S3_ACCESS_KEY = "twin-test-access"
 S3_SECRET_KEY = "twin-test-secret-0123456789"
 S3_BUCKET = "twin-test"

@@ -41,7 +41,9 @@ def encode_tile(task: TileTask) -> bytes:
         feature_ids=mesh.feature_ids,
         indices=mesh.indices,
     )
-    return encode_glb(arrays, task.table, origin=(float(origin[0]), float(origin[1]), float(origin[2])))
+    return encode_glb(
+        arrays, task.table, origin=(float(origin[0]), float(origin[1]), float(origin[2]))
+    )
 
 
 def build_tile(task: TileTask, store: ObjectStore) -> TileResult:

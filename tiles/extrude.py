@@ -54,9 +54,7 @@ class BlockMesh:
 def extrude(fp: Footprints) -> BlockMesh:
     ring_count = len(fp.ring_offsets) - 1
     ring_len = np.diff(fp.ring_offsets)
-    ring_polygon = np.repeat(
-        np.arange(len(fp.polygon_feature)), np.diff(fp.polygon_ring_offsets)
-    )
+    ring_polygon = np.repeat(np.arange(len(fp.polygon_feature)), np.diff(fp.polygon_ring_offsets))
     ring_feature = fp.polygon_feature[ring_polygon]
     vertex_ring = np.repeat(np.arange(ring_count), ring_len)
 
@@ -105,9 +103,7 @@ def _walls(fp: Footprints, starts: I64, feature: I64) -> BlockMesh:
     )
 
 
-def _roofs(
-    fp: Footprints, starts: I64, vertex_ring: I64, ring_polygon: I64
-) -> list[BlockMesh]:
+def _roofs(fp: Footprints, starts: I64, vertex_ring: I64, ring_polygon: I64) -> list[BlockMesh]:
     """Roof caps (and floor caps of features raised above the ground)."""
     xy = fp.coords[starts, :2]
     unique_ring = vertex_ring[starts]

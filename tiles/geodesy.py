@@ -33,9 +33,7 @@ def geodetic_to_ecef(lon_deg: Array, lat_deg: Array, h: Array | float) -> Array:
 def ellipsoid_normal(lon_deg: Array, lat_deg: Array) -> Array:
     lon = np.radians(lon_deg)
     lat = np.radians(lat_deg)
-    return np.stack(
-        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1
-    )
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
 
 
 @dataclass(frozen=True)

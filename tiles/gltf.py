@@ -20,12 +20,11 @@ from __future__ import annotations
 import json
 import math
 import struct
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from tiles.gltf_geometry import MeshArrays, PackedMesh, VertexStream, pack_mesh
+from tiles.gltf_geometry import FLOAT, MeshArrays, PackedMesh, VertexStream, pack_mesh
 from tiles.gltf_metadata import (
     EncodedColumn,
     PropertyColumn,
@@ -58,17 +57,25 @@ def encode_glb(
     *,
     compress: bool = True,
     color: tuple[float, float, float, float] = DEFAULT_COLOR,
+    origin: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> bytes:
-    """Encode one tile's mesh and feature table as a GLB (see the module docstring)."""
+    """Encode one tile's mesh and feature table as a GLB (see the module docstring).
+
+    ``origin`` (z-up metres, tile-local frame) is added to every position: pass
+    positions relative to it to keep float32 inputs precise far from the frame's
+    origin. It only moves the node (its ``translation``); the stored data is the same.
+    """
     if len(color) != 4 or not all(math.isfinite(c) and 0.0 <= c <= 1.0 for c in color):
         raise InvalidInputError("color must be four numbers between 0 and 1")
+    if len(origin) != 3 or not all(math.isfinite(c) for c in origin):
+        raise InvalidInputError("origin must be three finite numbers")
     columns = encode_table(table)
     packed = pack_mesh(mesh, table.count)
-    out = _Writer(compress)
+    out = _Writer(compress, packed.vertex_count)
     accessors = [_vertex_accessor(out.vertex_view(s), s) for s in packed.streams]
     accessors.append(
         {
-            "bufferView": out.index_view(packed),
+            "bufferView": out.index_view(packed.indices),
             "componentType": packed.index_component_type,
             "count": len(packed.indices),
             "type": "SCALAR",
@@ -94,7 +101,7 @@ def encode_glb(
         "extensionsRequired": required,
         "scene": 0,
         "scenes": [{"nodes": [0]}],
-        "nodes": [_node(packed)],
+        "nodes": [_node(packed, origin)],
         "meshes": [{"primitives": [primitive]}],
         "materials": [_material(color)],
         "accessors": accessors,
@@ -115,12 +122,16 @@ def _vertex_accessor(view: int, s: VertexStream) -> dict[str, Any]:
     if s.normalized:
         acc["normalized"] = True
     if s.min is not None and s.max is not None:
-        acc["min"], acc["max"] = list(s.min), list(s.max)
+        as_type = float if s.component_type == FLOAT else int
+        acc["min"], acc["max"] = [as_type(v) for v in s.min], [as_type(v) for v in s.max]
     return acc
 
 
-def _node(packed: PackedMesh) -> dict[str, Any]:
-    node: dict[str, Any] = {"mesh": 0, "translation": list(packed.translation)}
+def _node(packed: PackedMesh, origin: tuple[float, float, float]) -> dict[str, Any]:
+    tx, ty, tz = packed.translation
+    east, north, up = (float(c) for c in origin)
+    # z-up (E, N, U) -> y-up (E, U, -N)
+    node: dict[str, Any] = {"mesh": 0, "translation": [tx + east, ty + up, tz - north]}
     if packed.scale is not None:
         node["scale"] = [packed.scale] * 3
     return node
@@ -158,13 +169,12 @@ def _metadata(table: PropertyTable, columns: list[EncodedColumn], out: _Writer) 
     }
 
 
-@dataclass
 class _Writer:
     """Lays out bufferViews: buffer 0 is the BIN chunk, buffer 1 the meshopt fallback."""
 
-    compress: bool
-
-    def __post_init__(self) -> None:
+    def __init__(self, compress: bool, vertex_count: int) -> None:
+        self.compress = compress
+        self.vertex_count = vertex_count
         self.views: list[dict[str, Any]] = []
         self._bin: list[bytes] = []
         self._bin_len = 0
@@ -186,17 +196,21 @@ class _Writer:
         offset = self._append_bin(data)
         return self._add({"buffer": 0, "byteOffset": offset, "byteLength": len(data)})
 
-    def _mesh_view(
-        self, raw: bytes, stride: int, count: int, target: int, mode: str, encoded: bytes | None
-    ) -> int:
-        view: dict[str, Any] = {"buffer": 0, "byteLength": len(raw), "target": target}
+    def _mesh_view(self, data: np.ndarray[Any, Any], stride: int, target: int, mode: str) -> int:
+        """A vertex or index bufferView: plain in BIN, or meshopt-compressed with a fallback."""
+        count, length = len(data), data.nbytes
+        view: dict[str, Any] = {"buffer": 0, "byteLength": length, "target": target}
         if target == ARRAY_BUFFER:
             view["byteStride"] = stride
-        if encoded is None:
-            view["byteOffset"] = self._append_bin(raw)
+        if not self.compress:
+            view["byteOffset"] = self._append_bin(data.tobytes())
             return self._add(view)
+        if mode == "ATTRIBUTES":
+            encoded = encode_attributes(data, stride)
+        else:
+            encoded = encode_triangles(data.astype(np.uint32), self.vertex_count)
         view["buffer"], view["byteOffset"] = 1, self._fallback_len
-        self._fallback_len += len(raw) + (-len(raw) % _ALIGN)
+        self._fallback_len += length + (-length % _ALIGN)
         view["extensions"] = {
             _MESHOPT: {
                 "buffer": 0,
@@ -210,17 +224,10 @@ class _Writer:
         return self._add(view)
 
     def vertex_view(self, s: VertexStream) -> int:
-        enc = encode_attributes(s.rows, s.stride) if self.compress else None
-        raw = s.rows.tobytes()
-        return self._mesh_view(raw, s.stride, s.count, ARRAY_BUFFER, "ATTRIBUTES", enc)
+        return self._mesh_view(s.rows, s.stride, ARRAY_BUFFER, "ATTRIBUTES")
 
-    def index_view(self, packed: PackedMesh) -> int:
-        idx = packed.indices
-        enc = (
-            encode_triangles(idx.astype(np.uint32), packed.vertex_count) if self.compress else None
-        )
-        raw = idx.tobytes()
-        return self._mesh_view(raw, idx.itemsize, len(idx), ELEMENT_ARRAY_BUFFER, "TRIANGLES", enc)
+    def index_view(self, indices: np.ndarray[Any, Any]) -> int:
+        return self._mesh_view(indices, indices.itemsize, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
 
     def buffers(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [{"byteLength": self._bin_len}]

@@ -35,13 +35,21 @@ MAX_QUANTISATION_STEP = 0.02
 #: the validator's tolerance for |length - 1| of a unit vector is 0.00674
 _NORMAL_LENGTH_TOLERANCE = 0.005
 _MAX_FLOAT_FEATURES = 1 << 24
+#: the 8 floor (False) / ceil (True) choices for the 3 components of a normal
+_CORNERS = np.array([[(c >> k) & 1 for k in range(3)] for c in range(8)], dtype=bool)
 
 F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class MeshArrays:
-    """One tile's triangles, z-up east/north/up metres in the tile-local frame."""
+    """One tile's triangles, z-up east/north/up metres in the tile-local frame.
+
+    ``positions`` may also be float64 (used as given, no float32 round trip). The
+    encoder reorders triangles and vertices for the GPU caches and drops vertices
+    no triangle uses; feature ids travel with their vertices.
+    """
 
     positions: npt.NDArray[np.float32]  # (n, 3)
     normals: npt.NDArray[np.float32]  # (n, 3) unit normals, same frame
@@ -76,12 +84,16 @@ class PackedMesh:
     indices: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]  # little-endian
     index_component_type: int
     vertex_count: int
-    translation: tuple[float, float, float]
+    translation: tuple[float, float, float]  # y-up, dequantises with ``scale``
     scale: float | None  # None: positions are FLOAT, not quantised
 
 
 def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> PackedMesh:
-    """Check ``mesh``, optionally reorder it for the GPU caches, and pack its streams."""
+    """Check ``mesh``, optionally reorder it for the GPU caches, and pack its streams.
+
+    Quantisation happens in the z-up frame; the axis swap to y-up is done on the
+    packed integers (rint is symmetric, so this equals quantising in y-up).
+    """
     positions, normals, fids, indices = _checked(mesh, feature_count)
     n = len(positions)
     if reorder:
@@ -94,14 +106,11 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
         remap = np.zeros(n, dtype=np.uint32)
         remap[source] = np.arange(len(source), dtype=np.uint32)
         indices = remap[indices]
-    # z-up (E, N, U) -> y-up (E, U, -N)
-    p = positions[source][:, [0, 2, 1]]
-    p[:, 2] *= -1.0
-    nrm = normals[source][:, [0, 2, 1]]
-    nrm[:, 2] *= -1.0
+    take = source.astype(np.intp)
+    p = np.take(positions, take, axis=0)
     count = len(source)
 
-    lo, hi = p.min(axis=0), p.max(axis=0)
+    lo, hi = (np.array(b) for b in _bounds(p))
     centre = (lo + hi) / 2.0
     extent = float((hi - lo).max())
     step = extent / 65534.0
@@ -112,7 +121,8 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
     else:
         scale = None
         pos = _float_positions(p, centre)
-    streams = (pos, _normal_stream(nrm), _feature_stream(fids[source], feature_count))
+    nrm = _normal_stream(np.take(normals, take, axis=0))
+    streams = (pos, nrm, _feature_stream(np.take(fids, take), feature_count))
 
     small = count <= 0xFFFF
     return PackedMesh(
@@ -120,16 +130,18 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
         indices=indices.astype("<u2" if small else "<u4"),
         index_component_type=UNSIGNED_SHORT if small else UNSIGNED_INT,
         vertex_count=count,
-        translation=(float(centre[0]), float(centre[1]), float(centre[2])),
+        translation=(float(centre[0]), float(centre[2]), -float(centre[1])),
         scale=scale,
     )
 
 
 def _checked(
     mesh: MeshArrays, feature_count: int
-) -> tuple[F64, F64, npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
-    positions = np.asarray(mesh.positions, dtype=np.float64)
-    normals = np.asarray(mesh.normals, dtype=np.float64)
+) -> tuple[npt.NDArray[np.floating[Any]], F32, npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+    positions = np.asarray(mesh.positions)
+    if positions.dtype not in (np.float32, np.float64):
+        positions = positions.astype(np.float64)
+    normals = np.asarray(mesh.normals, dtype=np.float32)
     fids = np.asarray(mesh.feature_ids).astype(np.int64, copy=False)
     indices = np.asarray(mesh.indices).reshape(-1)
     n = len(positions)
@@ -152,33 +164,36 @@ def _checked(
     return positions, normals, fids, indices.astype(np.uint32, copy=False)
 
 
-def _quantised_positions(p: F64, centre: F64, step: float) -> VertexStream:
-    q = np.clip(np.rint((p - centre) / step), -32767, 32767).astype("<i2")
-    rows = np.zeros((len(q), 4), dtype="<i2")
-    rows[:, :3] = q
+def _quantised_positions(
+    p: npt.NDArray[np.floating[Any]], centre: F64, step: float
+) -> VertexStream:
+    scaled = np.subtract(p, centre, dtype=np.float64)
+    scaled /= step
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -32767.0, 32767.0, out=scaled)
+    rows = np.zeros((len(p), 4), dtype="<i2")
+    _put_y_up(rows, scaled)
+    lo, hi = _bounds(scaled)
     return VertexStream(
         semantic="POSITION",
         rows=_bytes(rows),
         component_type=SHORT,
         type="VEC3",
-        min=tuple(float(v) for v in q.min(axis=0)),
-        max=tuple(float(v) for v in q.max(axis=0)),
+        min=(lo[0], lo[2], -hi[1]),
+        max=(hi[0], hi[2], -lo[1]),
     )
 
 
-def _float_positions(p: F64, centre: F64) -> VertexStream:
-    f = (p - centre).astype("<f4")
+def _float_positions(p: npt.NDArray[np.floating[Any]], centre: F64) -> VertexStream:
+    f = np.empty((len(p), 3), dtype="<f4")
+    _put_y_up(f, np.subtract(p, centre, dtype=np.float64))
+    lo, hi = _bounds(f)
     return VertexStream(
-        semantic="POSITION",
-        rows=_bytes(f),
-        component_type=FLOAT,
-        type="VEC3",
-        min=tuple(float(v) for v in f.min(axis=0)),
-        max=tuple(float(v) for v in f.max(axis=0)),
+        semantic="POSITION", rows=_bytes(f), component_type=FLOAT, type="VEC3", min=lo, max=hi
     )
 
 
-def _normal_stream(nrm: F64) -> VertexStream:
+def _normal_stream(nrm: F32) -> VertexStream:
     return VertexStream(
         semantic="NORMAL",
         rows=_bytes(_normal_rows(nrm)),
@@ -188,26 +203,26 @@ def _normal_stream(nrm: F64) -> VertexStream:
     )
 
 
-def _normal_rows(nrm: F64) -> npt.NDArray[np.int8]:
-    """int8 snorm normals whose length stays within the validator's tolerance of 1."""
-    length = np.linalg.norm(nrm, axis=1)
-    unit = np.empty_like(nrm)
-    ok = length > 1e-12
-    unit[ok] = nrm[ok] / length[ok, None]
-    unit[~ok] = (0.0, 1.0, 0.0)  # degenerate input: point up
-    scaled = unit * 127.0
+def _normal_rows(nrm: F32) -> npt.NDArray[np.int8]:
+    """int8 snorm y-up normals whose length stays within the validator's tolerance of 1."""
+    x, y, z = nrm[:, 0], nrm[:, 1], nrm[:, 2]
+    length = np.sqrt(x * x + y * y + z * z)
+    tiny = length < 1e-12
+    scaled = nrm * (127.0 / np.where(tiny, 1.0, length))[:, None]
+    if tiny.any():
+        scaled[tiny] = (0.0, 0.0, 127.0)  # degenerate input: point up
     q = np.rint(scaled)
-    err = np.abs(np.linalg.norm(q, axis=1) / 127.0 - 1.0)
+    qx, qy, qz = q[:, 0], q[:, 1], q[:, 2]
+    err = np.abs(np.sqrt(qx * qx + qy * qy + qz * qz) / 127.0 - 1.0)
     bad = np.flatnonzero(err > _NORMAL_LENGTH_TOLERANCE)
     if len(bad):
         # try every floor/ceil combination and keep the one closest to unit length
         lo, hi = np.floor(scaled[bad]), np.ceil(scaled[bad])
-        corners = np.array([[(c >> k) & 1 for k in range(3)] for c in range(8)], dtype=bool)
-        cand = np.where(corners[None, :, :], hi[:, None, :], lo[:, None, :])
+        cand = np.where(_CORNERS[None, :, :], hi[:, None, :], lo[:, None, :])
         cerr = np.abs(np.linalg.norm(cand, axis=2) / 127.0 - 1.0)
         q[bad] = cand[np.arange(len(bad)), cerr.argmin(axis=1)]
     rows = np.zeros((len(q), 4), dtype=np.int8)
-    rows[:, :3] = np.clip(q, -127, 127)
+    _put_y_up(rows, q)  # |scaled| <= 127, so floor / ceil / rint stay in [-127, 127]
     return rows
 
 
@@ -228,6 +243,20 @@ def _feature_stream(fids: npt.NDArray[np.int64], feature_count: int) -> VertexSt
         component_type=ctype,
         type="SCALAR",
     )
+
+
+def _bounds(v: npt.NDArray[Any]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-column min and max (column by column: much faster than ``axis=0`` on (n, 3))."""
+    cols = range(v.shape[1])
+    return tuple(float(v[:, k].min()) for k in cols), tuple(float(v[:, k].max()) for k in cols)
+
+
+def _put_y_up(out: npt.NDArray[Any], v: npt.NDArray[Any]) -> None:
+    """Write z-up (E, N, U) rows of ``v`` as y-up (E, U, -N) into the first 3 columns of ``out``."""
+    out[:, 0] = v[:, 0]
+    out[:, 1] = v[:, 2]
+    out[:, 2] = v[:, 1]
+    np.negative(out[:, 2], out=out[:, 2])
 
 
 def _bytes(a: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:

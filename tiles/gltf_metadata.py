@@ -76,7 +76,7 @@ def property_id(name: str) -> str:
     (other runs become ``_``) plus 8 hex digits of a hash of the whole name, so
     two names that differ only in non-ASCII characters (e.g. Chinese) stay apart.
     """
-    if _IDENTIFIER.match(name):
+    if _IDENTIFIER.fullmatch(name):
         return name
     stem = _NOT_IDENTIFIER_CHARS.sub("_", name).strip("_")
     digest = hashlib.blake2s(name.encode("utf-8"), digest_size=4).hexdigest()
@@ -134,18 +134,32 @@ def _is_null(v: Any) -> bool:
     return v is None or (isinstance(v, float | np.floating) and math.isnan(v))
 
 
+_NONE = type(None)
+
+
 def _strings(pid: str, name: str, values: Sequence[Any], *, required: bool) -> EncodedColumn:
-    if required and any(_is_null(v) for v in values):
-        raise InvalidInputError(f"column {name!r} may not hold nulls")
-    texts = ["" if _is_null(v) else v if isinstance(v, str) else str(v) for v in values]
+    types = set(map(type, values))
+    if types <= {str}:
+        texts: list[str] = list(values)
+    elif types <= {str, _NONE} and not required:
+        texts = ["" if v is None else v for v in values]
+    else:
+        if required and any(map(_is_null, values)):
+            raise InvalidInputError(f"column {name!r} may not hold nulls")
+        texts = ["" if _is_null(v) else v if isinstance(v, str) else str(v) for v in values]
     return _string_column(pid, name, texts, required=required)
 
 
-def _string_column(pid: str, name: str, texts: Sequence[str], *, required: bool) -> EncodedColumn:
-    encoded = [t.encode("utf-8") for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])
-    wide = int(offsets[-1]) > 0xFFFFFFFF
+def _string_column(pid: str, name: str, texts: list[str], *, required: bool) -> EncodedColumn:
+    joined = "".join(texts)
+    if joined.isascii():  # one byte per character: no need to encode one by one
+        data, lengths = joined.encode("ascii"), map(len, texts)
+    else:
+        encoded = [t.encode("utf-8") for t in texts]
+        data, lengths = b"".join(encoded), map(len, encoded)
+    offsets = np.zeros(len(texts) + 1, dtype=np.uint64)
+    np.cumsum(np.fromiter(lengths, dtype=np.uint64, count=len(texts)), out=offsets[1:])
+    wide = len(data) > 0xFFFFFFFF
     fields: dict[str, Any] = {"type": "STRING"}
     if not required:
         fields["noData"] = ""
@@ -153,45 +167,66 @@ def _string_column(pid: str, name: str, texts: Sequence[str], *, required: bool)
         property_id=pid,
         definition=_definition(name, required, **fields),
         # a bufferView holds at least one byte, even when every string is empty
-        values=b"".join(encoded) or b"\x00",
+        values=data or b"\x00",
         string_offsets=offsets.astype("<u8" if wide else "<u4").tobytes(),
         string_offset_type="UINT64" if wide else "UINT32",
     )
 
 
 def _integers(pid: str, name: str, values: Sequence[Any]) -> EncodedColumn:
-    arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
-    if arr.dtype.kind in "iub" and arr.ndim == 1:
-        ints: list[int] | npt.NDArray[np.int64] = arr.astype(np.int64)
-        present = [int(arr.min()), int(arr.max())] if len(arr) else []
-        nulls = False
-    else:
-        py = [None if _is_null(v) else _as_int(name, v) for v in values]
-        present = [v for v in py if v is not None]
-        nulls = len(present) < len(py)
-        ints = [INT64_NO_DATA if v is None else v for v in py]
-    lo, hi = (min(present), max(present)) if present else (0, 0)
+    ints, nulls = _int_array(name, values)
+    present = ints[~nulls] if nulls is not None else ints
+    if ints.dtype.kind in "iu" and len(present):
+        lo, hi = int(present.min()), int(present.max())
+    elif ints.dtype.kind in "iu":
+        lo = hi = 0
+    else:  # object array of Python ints, some beyond 64 bits
+        lo, hi = min(present.tolist(), default=0), max(present.tolist(), default=0)
     if lo > INT32_NO_DATA and hi < 2**31:
-        data = np.array(ints, dtype=np.int64)
-        if nulls:
-            data[data == INT64_NO_DATA] = INT32_NO_DATA
+        data = ints.astype("<i4")
+        if nulls is not None:
+            data[nulls] = INT32_NO_DATA
         return EncodedColumn(
             property_id=pid,
             definition=_definition(
                 name, False, type="SCALAR", componentType="INT32", noData=INT32_NO_DATA
             ),
-            values=data.astype("<i4").tobytes(),
+            values=data.tobytes(),
         )
     if lo > INT64_NO_DATA and hi < 2**63:
+        data = ints.astype("<i8")
+        if nulls is not None:
+            data[nulls] = INT64_NO_DATA
         return EncodedColumn(
             property_id=pid,
             definition=_definition(
                 name, False, type="SCALAR", componentType="INT64", noData=INT64_NO_DATA
             ),
-            values=np.array(ints, dtype="<i8").tobytes(),
+            values=data.tobytes(),
         )
-    texts = ["" if _is_null(v) else str(_as_int(name, v)) for v in values]
-    return _string_column(pid, name, texts, required=False)
+    as_text = [str(v) for v in ints.tolist()]
+    if nulls is not None:
+        for i in np.flatnonzero(nulls).tolist():
+            as_text[i] = ""
+    return _string_column(pid, name, as_text, required=False)
+
+
+def _int_array(
+    name: str, values: Sequence[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_] | None]:
+    """The values as an integer (or, past 64 bits, object) array, and the null mask."""
+    arr = values if isinstance(values, np.ndarray) else None
+    if arr is None and set(map(type, values)) <= {int, bool}:
+        arr = np.asarray(values)  # int64, or uint64 / object past int64
+    if arr is not None and arr.ndim == 1 and arr.dtype.kind in "iub":
+        return arr, None
+    py = [None if _is_null(v) else _as_int(name, v) for v in values]
+    nulls = np.fromiter((v is None for v in py), dtype=bool, count=len(py))
+    filled = [0 if v is None else v for v in py]
+    try:
+        return np.array(filled, dtype=np.int64), nulls
+    except OverflowError:
+        return np.array(filled, dtype=object), nulls
 
 
 def _as_int(name: str, v: Any) -> int:
@@ -220,8 +255,11 @@ def _numbers(pid: str, name: str, values: Sequence[Any]) -> EncodedColumn:
 
 
 def _booleans(pid: str, name: str, values: Sequence[Any]) -> EncodedColumn:
-    flags = [None if _is_null(v) else _as_bool(name, v) for v in values]
-    if any(f is None for f in flags):
+    if set(map(type, values)) <= {bool, np.bool_}:
+        flags: list[bool | None] = [bool(v) for v in values]
+    else:
+        flags = [None if _is_null(v) else _as_bool(name, v) for v in values]
+    if None in flags:
         texts = ["" if f is None else "true" if f else "false" for f in flags]
         return _string_column(pid, name, texts, required=False)
     bits = np.packbits(np.array(flags, dtype=bool), bitorder="little")

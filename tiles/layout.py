@@ -78,7 +78,7 @@ def to_lonlat(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.object
         lon, lat = transformer.transform(x, y, errcheck=False)
         return np.asarray(lon), np.asarray(lat)
 
-    out = shapely.transform(geoms, fn, interleaved=False)
+    out = shapely.transform(geoms, fn, interleaved=False)  # type: ignore[arg-type]
     coords = shapely.get_coordinates(out)
     if not np.isfinite(coords).all():
         raise CRSError(f"some coordinates fall outside the area of use of {crs.name}")
@@ -154,8 +154,6 @@ def _ranges(start: I64, stop: I64) -> I64:
     steps = np.ones(total, dtype=np.int64)
     heads = _offsets(lengths)[:-1]
     nonempty = lengths > 0
-    steps[heads[nonempty]] = start[nonempty] - np.concatenate(
-        [[0], (stop[nonempty] - 1)[:-1]]
-    )
+    steps[heads[nonempty]] = start[nonempty] - np.concatenate([[0], (stop[nonempty] - 1)[:-1]])
     steps[0] = start[nonempty][0]
     return np.cumsum(steps)

@@ -49,7 +49,7 @@ class PartitionLimits:
 
 
 def partition(x: F64, y: F64, size: F64, nbytes: F64, limits: PartitionLimits) -> TileNode:
-    """``x``/``y``: feature centres (metres); ``size``: feature extent; ``nbytes``: content estimate."""
+    """``x``/``y``: feature centres (m); ``size``: feature extent; ``nbytes``: bytes estimate."""
     if len(x) == 0:
         raise InvalidInputError("nothing to tile: no features")
     return _build(np.arange(len(x)), "0", x, y, size, nbytes, limits)

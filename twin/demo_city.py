@@ -9,7 +9,7 @@ in-city, podiums with towers, offices, L/U shaped schools and hospitals, sheds).
 
 The same ``(n_buildings, seed)`` always gives the same frame. Coordinates are
 CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547). The city grows outwards
-from the Futian CBD; up to about 20,000 buildings it stays inside 114.03-114.10E,
+from the Futian CBD; up to about 8,000 buildings it stays inside 114.03-114.10E,
 22.52-22.56N.
 """
 
@@ -29,7 +29,13 @@ from twin.demo.plan import ASPECT, CRS_EPSG, Block, CityPlan, community_of, make
 from twin.demo.zoning import character, footprints, make_parcel, parcel_name, subdivide
 from twin.errors import InvalidInputError
 
-__all__ = ["COLUMNS", "MAX_BUILDINGS", "generate_demo_city", "write_demo_city"]
+__all__ = [
+    "COLUMNS",
+    "MAX_BUILDINGS",
+    "demo_city_open_space",
+    "generate_demo_city",
+    "write_demo_city",
+]
 
 MAX_BUILDINGS = 500_000
 COLUMNS = (
@@ -46,7 +52,7 @@ COLUMNS = (
     "parcel_id",
 )
 #: buildings per square kilometre assumed when sizing the plan (below the real density)
-_DENSITY_GUESS = 800.0
+_DENSITY_GUESS = 300.0
 
 
 @dataclass
@@ -74,9 +80,8 @@ def _add_block(plan: CityPlan, block: Block, rows: _Rows) -> None:
     rng = np.random.default_rng([seed, 1, block.key[0] + 100_000, block.key[1] + 100_000])
     char = character(seed, block.superblock)
     for lot in subdivide(rng, block.rect):
-        cu = np.array([(lot.x0 + lot.x1) / 2])
-        cv = np.array([(lot.y0 + lot.y1) / 2])
-        parcel = make_parcel(rng, lot, char, plan.districts(cu, cv)[0])
+        district = plan.district_at((lot.x0 + lot.x1) / 2, (lot.y0 + lot.y1) / 2)
+        parcel = make_parcel(rng, lot, char, district, block.superblock)
         prints = footprints(rng, parcel, parcel_name(rng, parcel, char))
         if not prints:
             continue
@@ -138,18 +143,34 @@ def generate_demo_city(n_buildings: int = 6000, seed: int = 20261121) -> gpd.Geo
     standing on a podium has the podium's id as ``parent_id``; buildings of
     different parcels never overlap.
     """
+    _check(n_buildings, seed)
+    plan, rows = _build(n_buildings, seed)
+    return _frame(plan, rows, n_buildings)
+
+
+def demo_city_open_space(n_buildings: int = 6000, seed: int = 20261121) -> shapely.Geometry:
+    """The river, its park and the diagonal avenue of that demo city (EPSG:4547): no buildings."""
+    _check(n_buildings, seed)
+    plan, _ = _build(n_buildings, seed)
+    return shapely.transform(plan.open_space, plan.to_projected)
+
+
+def _check(n_buildings: int, seed: int) -> None:
     if isinstance(n_buildings, bool) or not isinstance(n_buildings, int):
         raise InvalidInputError("n_buildings must be an integer")
     if not 1 <= n_buildings <= MAX_BUILDINGS:
         raise InvalidInputError(f"n_buildings must be between 1 and {MAX_BUILDINGS}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidInputError("seed must be a non-negative integer")
+
+
+def _build(n_buildings: int, seed: int) -> tuple[CityPlan, _Rows]:
     half_v = math.sqrt(n_buildings / _DENSITY_GUESS / (math.pi * ASPECT)) * 1000.0 + 400.0
     while True:
         plan = make_plan(seed, ASPECT * half_v, half_v)
         rows = _collect(plan, n_buildings)
         if rows is not None:
-            return _frame(plan, rows, n_buildings)
+            return plan, rows
         half_v *= 1.5
 
 

@@ -22,7 +22,18 @@ BBox = tuple[float, float, float, float]
 AttributeType = Literal["string", "integer", "number", "boolean"]
 
 FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "in", "like", "is_null", "is_not_null"]
-FILTER_OPS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "in", "like", "is_null", "is_not_null")
+FILTER_OPS: tuple[str, ...] = (
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "in",
+    "like",
+    "is_null",
+    "is_not_null",
+)
 
 #: columns every feature has, usable in filters and ordering besides the attributes
 BUILTIN_FIELDS: tuple[str, ...] = ("id", "class", "parent_id", "zmin", "zmax")

@@ -33,6 +33,7 @@ class TilingSettings(BaseModel):
     max_bytes_per_tile: int = Field(default=2_000_000, ge=10_000)
     scheduler: str | None = None
     n_workers: int | None = Field(default=None, ge=1)
+    processes: bool = False  # LocalCluster with worker processes instead of threads
     gzip_level: int = Field(default=6, ge=1, le=9)
 
 
@@ -47,9 +48,7 @@ class S3Location(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="TWIN_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="TWIN_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = Path("./twin-data")
     database_url: str | None = None

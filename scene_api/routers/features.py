@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from scene_api.context import SceneContext, get_ctx, root_path
 from scene_api.models import FeatureCollectionModel, FeatureModel, error_responses
@@ -24,12 +25,17 @@ _COLLECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "a GeoJSON FeatureCollection with paging links",
         "model": FeatureCollectionModel,
     },
-    **error_responses(400, 404, 422, 500, 503),
+    **error_responses(400, 404, 422, 500, 503, by_ref=True),
 }
 
 
-class GeoJSONResponse(Response):
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON already serialised to bytes (JSON for OpenAPI, geo+json on the wire)."""
+
     media_type = GEOJSON_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else super().render(content)
 
 
 @router.get(
@@ -38,7 +44,7 @@ class GeoJSONResponse(Response):
     description="Ids may contain ':' and '/' (e.g. `delft:B123`), plain or percent-encoded.",
     response_model=FeatureModel,
     response_model_by_alias=True,
-    responses=error_responses(404, 500, 503),
+    responses=error_responses(404, 422, 500, 503),
 )
 def get_feature(
     request: Request,
@@ -70,7 +76,7 @@ def query_features(
     sort: Annotated[str | None, Query(description="fields, '-' for descending")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Response:
+) -> GeoJSONResponse:
     params = service.QueryParams(
         bbox=bbox,
         polygon=polygon,

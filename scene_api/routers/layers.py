@@ -31,7 +31,7 @@ def list_layers(request: Request, ctx: Ctx) -> LayerList:
     "/layers/{layer}",
     summary="One layer",
     response_model=LayerModel,
-    responses=error_responses(404, 500, 503),
+    responses=error_responses(404, 422, 500, 503),
 )
 def get_layer(
     request: Request, ctx: Ctx, layer: Annotated[str, Path(description="layer id")]

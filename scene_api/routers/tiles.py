@@ -51,7 +51,7 @@ def _response(reply: service.TileReply) -> Response:
     "/{layer}/tileset.json",
     summary="The live tileset of a layer",
     response_class=Response,
-    responses={200: _TILESET, **error_responses(304, 404, 500, 503)},
+    responses={200: _TILESET, **error_responses(304, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/tileset.json", include_in_schema=False)
 def live_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
@@ -62,7 +62,7 @@ def live_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
     "/{layer}/v/{version:int}/{path:path}",
     summary="An object of one version of a layer (immutable)",
     response_class=Response,
-    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 500, 503)},
+    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/v/{version:int}/{path:path}", include_in_schema=False)
 def versioned_content(
@@ -79,7 +79,7 @@ def versioned_content(
     "/{layer}/{path:path}",
     summary="An object of the current version of a layer",
     response_class=Response,
-    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 500, 503)},
+    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/{path:path}", include_in_schema=False)
 def current_content(request: Request, ctx: Ctx, layer: LayerId, path: TilePath) -> Response:

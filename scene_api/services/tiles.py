@@ -124,8 +124,12 @@ def _object_reply(
     if server.presign_redirect and not path.endswith(".json") and (gzip_ok or not encoded):
         url = ctx.store.presigned_get_url(info.key, server.presign_expiry_s)
         if url is not None:
+            # a cached redirect must not outlive the signature, nor (unversioned) the version
             ttl = server.presign_expiry_s // 2
-            return TileReply(307, {"Location": url, "Cache-Control": f"private, max-age={ttl}"})
+            if not immutable:
+                ttl = min(ttl, server.tileset_max_age_s)
+            redirect = {**headers, "Location": url, "Cache-Control": f"private, max-age={ttl}"}
+            return TileReply(307, redirect)
     headers["Content-Type"] = info.content_type
     if encoded and gzip_ok:
         headers.update(

@@ -41,7 +41,6 @@ def rewrite_tileset(raw: bytes, base: str) -> bytes:
 
 
 def _rewrite(node: Any, base: str) -> None:
-    # an explicit stack: tilesets of big cities nest deeper than Python's recursion limit
     stack: list[Any] = [node]
     while stack:
         item = stack.pop()

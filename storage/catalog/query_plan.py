@@ -165,7 +165,9 @@ def _plan_filter(
         planned = None
     elif op == "in":
         if not isinstance(value, list | tuple):
-            raise InvalidQueryError(f"'in' on field {_shown(ref.name)} needs a list", field=ref.name)
+            raise InvalidQueryError(
+                f"'in' on field {_shown(ref.name)} needs a list", field=ref.name
+            )
         if len(value) > MAX_IN_VALUES:
             raise InvalidQueryError(
                 f"'in' on field {_shown(ref.name)} takes at most {MAX_IN_VALUES} values",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, get_args
 
 import numpy as np
@@ -11,7 +13,7 @@ import numpy.typing as npt
 import shapely
 from shapely.errors import GEOSException
 
-from twin.domain import AttributeType, BBox, FeatureRows
+from twin.domain import AttributeType, BBox, FeatureRecord, FeatureRows, LayerRecord
 from twin.errors import IngestError, InvalidInputError
 
 ATTRIBUTE_TYPES: frozenset[str] = frozenset(get_args(AttributeType))
@@ -47,7 +49,7 @@ def footprints_2d(rows: FeatureRows) -> npt.NDArray[np.object_]:
         raise IngestError("feature rows: a footprint is not valid WKB") from None
     if n and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
         raise IngestError("feature rows: every feature needs a non-empty footprint")
-    flat: npt.NDArray[np.object_] = shapely.force_2d(geoms)
+    flat: npt.NDArray[np.object_] = shapely.force_2d(geoms) if shapely.has_z(geoms).any() else geoms
     if n and not np.isfinite(shapely.bounds(flat)).all():
         raise IngestError("feature rows: footprints must have finite coordinates")
     return flat
@@ -75,8 +77,45 @@ def check_extent(bbox: BBox, zmin: float, zmax: float) -> tuple[float, ...]:
     return values
 
 
-def bbox_or_none(values: tuple[Any, Any, Any, Any]) -> BBox | None:
-    if any(v is None for v in values):
-        return None
-    w, s, e, n = (float(v) for v in values)
-    return (w, s, e, n)
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def layer_record(row: Sequence[Any]) -> LayerRecord:
+    """A ``layers`` row (id, kind, title, crs, west, south, east, north, zmin, zmax,
+    current_version, tileset_key, feature_count, attribute_schema, updated_at, visible)."""
+    (lid, kind, title, crs, w, s, e, n, zmin, zmax, version, key, count, schema, at, vis) = row
+    return LayerRecord(
+        id=lid,
+        kind=kind,
+        title=title,
+        crs=crs,
+        bbox=None if None in (w, s, e, n) else (float(w), float(s), float(e), float(n)),
+        zmin=_optional_float(zmin),
+        zmax=_optional_float(zmax),
+        version=None if version is None else int(version),
+        tileset_key=key,
+        feature_count=int(count),
+        attribute_schema=json.loads(schema) if isinstance(schema, str) else dict(schema),
+        updated_at=datetime.fromisoformat(at) if isinstance(at, str) else at,
+        visible=bool(vis),
+    )
+
+
+def feature_record(row: Sequence[Any]) -> FeatureRecord:
+    """A ``features`` row (layer_id, version, id, class, parent_id, attributes, footprint WKB,
+    minx, miny, maxx, maxy, zmin, zmax, content_key)."""
+    (layer, version, fid, cls, parent, attrs, wkb, minx, miny, maxx, maxy, zmin, zmax, key) = row
+    return FeatureRecord(
+        id=fid,
+        layer=layer,
+        version=int(version),
+        cls=cls,
+        parent_id=parent,
+        attributes=json.loads(attrs) if isinstance(attrs, str) else attrs,
+        footprint_wkb=bytes(wkb),
+        bbox=(float(minx), float(miny), float(maxx), float(maxy)),
+        zmin=float(zmin),
+        zmax=float(zmax),
+        content_key=key,
+    )

@@ -86,7 +86,9 @@ def where_clause(plan: QueryPlan, version: int, window: BBox | None) -> Clause:
     parts = [Clause("f.layer_id = ? AND f.version = ?", (plan.layer, version))]
     if window is not None:
         w, s, e, n = window
-        parts.append(Clause("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?", (e, w, n, s)))
+        parts.append(
+            Clause("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?", (e, w, n, s))
+        )
     parts.extend(filter_clause(f) for f in plan.filters)
     return Clause(
         " AND ".join(f"({p.sql})" for p in parts),

@@ -175,7 +175,11 @@ class LocalObjectStore:
         return self._path(key).is_file()
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects under ``prefix``, in byte order of their keys."""
         validate_prefix(prefix)
+        return self._list(prefix)
+
+    def _list(self, prefix: str) -> Iterator[ObjectInfo]:
         for key, path in self._walk(prefix):
             try:
                 yield self._info(key, path)

@@ -1,13 +1,17 @@
 """The object store on S3 (AWS, MinIO, SeaweedFS, ...) through the ``minio`` SDK.
 
 * All keys live under ``location.prefix``; ``list`` returns keys relative to it.
+  S3 limits full object names to 1024 bytes, so under a prefix ``P`` a key may
+  have at most ``1024 - len(P) - 1`` bytes (``InvalidKeyError`` otherwise).
 * Streaming: ``put_stream`` with an unknown length uploads multipart in parts of
   ``part_size`` (8 MiB: the SDK holds about three parts' worth of bytes at
   once, so memory stays near 24 MiB; with S3's limit of 10,000 parts an
   unknown-length object can reach 80 GB). Parts are uploaded one at a time.
   A known length uses the same parts unless 10,000 would not hold it.
   ``iter_chunks`` streams the body as stored (gzip-encoded bytes stay encoded).
-* Content-Type and Content-Encoding are object headers.
+* Content-Type and Content-Encoding are object headers. S3 listings do not
+  carry them, so ``list`` asks for each object's headers (one HEAD per object);
+  ``delete_prefix`` does not.
 * Bucket policy: ``ping`` raises ``BackendUnavailableError`` when the bucket
   does not exist (as when the endpoint is unreachable or the credentials are
   refused); the first write of a store creates a missing bucket. Reads from a
@@ -33,12 +37,13 @@ from minio.error import S3Error
 from minio.helpers import check_bucket_name
 
 from storage.objects._s3errors import translated
-from storage.objects.keys import validate_key, validate_prefix
+from storage.objects.keys import MAX_KEY_BYTES, validate_key, validate_prefix
 from storage.objects.protocol import ObjectInfo
 from twin.errors import (
     BackendUnavailableError,
     ConfigError,
     InvalidInputError,
+    InvalidKeyError,
     ObjectNotFoundError,
     StorageError,
 )
@@ -78,9 +83,8 @@ class S3ObjectStore:
         self._part_size = part_size
         self._client: Minio | None = None
         self._bucket_ready = False
-        query = (
-            f"endpoint={quote(location.endpoint, safe=':')}&secure={str(location.secure).lower()}"
-        )
+        query = f"endpoint={quote(location.endpoint, safe=':')}"
+        query += f"&secure={str(location.secure).lower()}&region={quote(location.region)}"
         self.url = f"s3://{location.bucket}/{quote(location.prefix)}?{query}"
 
     def __repr__(self) -> str:
@@ -141,7 +145,14 @@ class S3ObjectStore:
         self._bucket_ready = True
 
     def _name(self, key: str) -> str:
-        return self._prefix + validate_key(key)
+        name = self._prefix + validate_key(key)
+        if len(name.encode("utf-8")) > MAX_KEY_BYTES:
+            raise InvalidKeyError(
+                f"invalid object key: with the store's prefix it is longer than {MAX_KEY_BYTES}"
+                " bytes",
+                problem="too long for the store's prefix",
+            )
+        return name
 
     # -- writing ---------------------------------------------------------
 
@@ -249,8 +260,15 @@ class S3ObjectStore:
         return True
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Objects under ``prefix``, with one HEAD each for their content type and encoding."""
+        """Objects under ``prefix``, with one HEAD each for their content type and encoding.
+
+        The order is the server's: byte order of the names on AWS and MinIO,
+        directory by directory on SeaweedFS.
+        """
         validate_prefix(prefix)
+        return self._list(prefix)
+
+    def _list(self, prefix: str) -> Iterator[ObjectInfo]:
         for name in self._names(prefix):
             key = name[len(self._prefix) :]
             try:

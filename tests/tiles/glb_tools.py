@@ -75,9 +75,11 @@ def view_bytes(glb: Glb, index: int) -> bytes:
         raw = out.tobytes()
     else:
         assert ext["mode"] == "TRIANGLES"
-        raw = meshoptimizer.decode_index_buffer(count, stride, src).astype(f"<u{stride}").tobytes()
+        # the binding decodes into a uint32 array whatever index_size is: with
+        # 2-byte indices the packed uint16 values fill its first half
+        raw = meshoptimizer.decode_index_buffer(count, stride, src).tobytes()[: count * stride]
     assert len(raw) == view["byteLength"] == count * stride
-    return raw
+    return bytes(raw)
 
 
 def read_accessor(glb: Glb, index: int) -> np.ndarray:
@@ -136,7 +138,9 @@ def decode_table(glb: Glb) -> dict[str, list[Any]]:
     return out
 
 
-def _decode_property(glb: Glb, definition: dict[str, Any], prop: dict[str, Any], count: int) -> list[Any]:
+def _decode_property(
+    glb: Glb, definition: dict[str, Any], prop: dict[str, Any], count: int
+) -> list[Any]:
     raw = view_bytes(glb, prop["values"])
     kind = definition["type"]
     if kind == "STRING":
@@ -150,7 +154,7 @@ def _decode_property(glb: Glb, definition: dict[str, Any], prop: dict[str, Any],
     assert kind == "SCALAR"
     dtype = np.dtype(_SCALAR[definition["componentType"]])
     assert len(raw) == count * dtype.itemsize
-    return np.frombuffer(raw, dtype=dtype).tolist()
+    return list(np.frombuffer(raw, dtype=dtype).tolist())
 
 
 def decompressed(data: bytes) -> bytes:
@@ -173,7 +177,13 @@ def decompressed(data: bytes) -> bytes:
     binary = b"".join(chunks)
     header = struct.pack("<4sII", b"glTF", 2, 28 + len(js) + len(binary))
     return b"".join(
-        [header, struct.pack("<II", len(js), 0x4E4F534A), js, struct.pack("<II", len(binary), 0x004E4942), binary]
+        [
+            header,
+            struct.pack("<II", len(js), 0x4E4F534A),
+            js,
+            struct.pack("<II", len(binary), 0x004E4942),
+            binary,
+        ]
     )
 
 

@@ -8,7 +8,13 @@ from tiles.extrude import Footprints, extrude
 UP = np.array([[0.0, 0.0, 1.0]])
 
 
-def footprints(rings: list[list[tuple[float, float]]], polygon_rings: list[int], polygon_feature: list[int], base: list[float], top: list[float]) -> Footprints:
+def footprints(
+    rings: list[list[tuple[float, float]]],
+    polygon_rings: list[int],
+    polygon_feature: list[int],
+    base: list[float],
+    top: list[float],
+) -> Footprints:
     coords = np.array([(x, y, 0.0) for r in rings for (x, y) in r])
     n = len(base)
     return Footprints(

@@ -59,7 +59,9 @@ def test_dense_districts_get_smaller_tiles_than_empty_land() -> None:
 
 def test_identical_centres_still_partition() -> None:
     n = 3000
-    root = partition(np.zeros(n), np.zeros(n), np.ones(n), np.ones(n), PartitionLimits(max_features=100))
+    root = partition(
+        np.zeros(n), np.zeros(n), np.ones(n), np.ones(n), PartitionLimits(max_features=100)
+    )
     assert sum(len(t.content) for t in root.walk()) == n
 
 

@@ -37,7 +37,10 @@ def sample_frame(crs: str | CRS, n: int = 12) -> gpd.GeoDataFrame:
         to_geo = Transformer.from_crs(4547, target, always_xy=True)
         ox, oy = Transformer.from_crs(4326, 4547, always_xy=True).transform(*CENTRE_LONLAT)
         geoms = [
-            shapely.transform(shapely.affinity.translate(g, ox, oy), lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1])))
+            shapely.transform(
+                shapely.affinity.translate(g, ox, oy),
+                lambda c: np.column_stack(to_geo.transform(c[:, 0], c[:, 1])),
+            )
             for g in geoms
         ]
     else:

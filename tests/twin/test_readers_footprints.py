@@ -26,7 +26,9 @@ def test_every_supported_format_reads_the_same_footprints(tmp_path: Path, fmt: s
     frame = sample_frame("EPSG:4547")
     path = tmp_path / f"b.{fmt}"
     FORMATS[fmt](frame, path)
-    fps = load_footprints(read_vector(path), layer="b", rule=HeightRule(field="height"), id_field="bid")
+    fps = load_footprints(
+        read_vector(path), layer="b", rule=HeightRule(field="height"), id_field="bid"
+    )
     assert len(fps) == 12
     assert sorted(fps.source_ids) == sorted(frame["bid"])
     assert fps.crs.to_epsg() == 4547
@@ -35,9 +37,13 @@ def test_every_supported_format_reads_the_same_footprints(tmp_path: Path, fmt: s
     assert areas["B001"] == pytest.approx(400 + 100, rel=1e-6)  # both parts of the MultiPolygon
 
 
-@pytest.mark.parametrize("crs", ["EPSG:4547", "EPSG:4326", CITY_GRID_WKT], ids=["cgcs2000-gk", "wgs84", "custom-wkt"])
+@pytest.mark.parametrize(
+    "crs", ["EPSG:4547", "EPSG:4326", CITY_GRID_WKT], ids=["cgcs2000-gk", "wgs84", "custom-wkt"]
+)
 def test_footprints_in_any_crs_land_in_the_same_place(crs: str) -> None:
-    fps = load_footprints(sample_frame(crs), layer="b", rule=HeightRule(field="height"), id_field="bid")
+    fps = load_footprints(
+        sample_frame(crs), layer="b", rule=HeightRule(field="height"), id_field="bid"
+    )
     lonlat = to_lonlat(fps.geometries, fps.crs)
     first = shapely.bounds(lonlat[0])[:2]  # the south-west corner
     assert first[0] == pytest.approx(CENTRE_LONLAT[0], abs=1e-6)
@@ -58,7 +64,12 @@ def test_the_crs_option_assigns_a_crs_to_a_source_without_one() -> None:
 
 def test_a_crs_the_library_does_not_know_is_refused_with_its_reason() -> None:
     with pytest.raises(CRSError, match="not understood"):
-        load_footprints(sample_frame("EPSG:4547"), layer="b", rule=HeightRule(field="height"), crs_text="EPSG:999999")
+        load_footprints(
+            sample_frame("EPSG:4547"),
+            layer="b",
+            rule=HeightRule(field="height"),
+            crs_text="EPSG:999999",
+        )
 
 
 def test_invalid_geometries_are_repaired_or_rejected_and_reported() -> None:
@@ -84,14 +95,20 @@ def test_missing_and_negative_heights_are_reported_never_invented() -> None:
     fps = load_footprints(frame, layer="b", rule=HeightRule(field="height"), id_field="bid")
     assert fps.report is not None
     codes = {i.source_id: i.code for i in fps.report.rejected}
-    assert codes == {"B001": "missing_height", "B002": "non_positive_height", "B003": "non_positive_height"}
+    assert codes == {
+        "B001": "missing_height",
+        "B002": "non_positive_height",
+        "B003": "non_positive_height",
+    }
     assert list(fps.source_ids) == ["B000", "B004"]
     assert list(fps.top - fps.base) == [10.0, 14.0]
 
 
 def test_floors_times_storey_height_gives_the_height() -> None:
     frame = sample_frame("EPSG:4547", n=3)
-    fps = load_footprints(frame, layer="b", rule=HeightRule(floors_field="floors", storey_height=3.5), id_field="bid")
+    fps = load_footprints(
+        frame, layer="b", rule=HeightRule(floors_field="floors", storey_height=3.5), id_field="bid"
+    )
     assert list(fps.top) == [3 * 3.5, 4 * 3.5, 5 * 3.5]
 
 
@@ -128,6 +145,8 @@ def test_an_unsupported_format_is_refused(tmp_path: Path) -> None:
 
 
 def test_attributes_keep_their_types() -> None:
-    fps = load_footprints(sample_frame("EPSG:4547"), layer="b", rule=HeightRule(field="height"), id_field="bid")
+    fps = load_footprints(
+        sample_frame("EPSG:4547"), layer="b", rule=HeightRule(field="height"), id_field="bid"
+    )
     assert fps.schema == {"height": "number", "floors": "integer", "use": "string"}
     assert isinstance(fps.attributes, gpd.pd.DataFrame)

@@ -37,14 +37,22 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
-        with open_client(settings.tiling, len(fps)) as client:
+        with open_client(settings.tiling) as client:
             result = publish_buildings(
-                fps, store=store, catalog=catalog, client=client, tiling=settings.tiling,
-                title=DEMO_TITLE, progress=sys.stderr.isatty(),
+                fps,
+                store=store,
+                catalog=catalog,
+                client=client,
+                tiling=settings.tiling,
+                title=DEMO_TITLE,
+                progress=sys.stderr.isatty(),
             )
     finally:
         catalog.close()
-    print(f"demo city: {result.feature_count} buildings in {result.tile_count} tiles (layer {DEMO_LAYER})")
+    print(
+        f"demo city: {result.feature_count} buildings in {result.tile_count} tiles "
+        f"(layer {DEMO_LAYER})"
+    )
     return result.feature_count
 
 
@@ -57,6 +65,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     args.workers = None
     s = server_settings(args, settings)
-    print(f"twin demo: open http://{s.server.host}:{s.server.port}/ in a browser (Ctrl+C stops)", flush=True)
+    print(
+        f"twin demo: open http://{s.server.host}:{s.server.port}/ in a browser (Ctrl+C stops)",
+        flush=True,
+    )
     run_server(s, host=s.server.host, port=s.server.port, workers=s.server.workers)
     return 0

@@ -21,8 +21,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     catalog = open_catalog(settings)
     try:
-        result = export_layer(args.layer, args.dir, store=open_object_store(settings), catalog=catalog)
+        result = export_layer(
+            args.layer, args.dir, store=open_object_store(settings), catalog=catalog
+        )
     finally:
         catalog.close()
-    print(f"exported {result.layer} v{result.version}: {result.files} files, {result.bytes} bytes -> {result.tileset}")
+    print(
+        f"exported {result.layer} v{result.version}: {result.files} files, "
+        f"{result.bytes} bytes -> {result.tileset}"
+    )
     return 0

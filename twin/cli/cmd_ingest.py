@@ -61,7 +61,9 @@ def load(args: argparse.Namespace) -> FootprintSet:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     tiling = settings.tiling.model_copy(
-        update={k: v for k, v in {"scheduler": args.scheduler, "n_workers": args.workers}.items() if v}
+        update={
+            k: v for k, v in {"scheduler": args.scheduler, "n_workers": args.workers}.items() if v
+        }
     )
     fps = load(args)
     report = fps.report
@@ -71,14 +73,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for issue in report.repaired:
         print(f"repaired  #{issue.index} id={issue.source_id}: {issue.message}", file=sys.stderr)
     for issue in report.rejected:
-        print(f"rejected  #{issue.index} id={issue.source_id}: [{issue.code}] {issue.message}", file=sys.stderr)
+        print(
+            f"rejected  #{issue.index} id={issue.source_id}: [{issue.code}] {issue.message}",
+            file=sys.stderr,
+        )
     if report.rejected and args.strict:
         raise IngestError(f"{len(report.rejected)} of {report.total} features rejected (--strict)")
     store = open_object_store(settings)
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
-        with open_client(tiling, len(fps)) as client:
+        with open_client(tiling) as client:
             result = publish_buildings(
                 fps,
                 store=store,

@@ -17,7 +17,11 @@ def register(sub: Any) -> None:
 
 
 def server_settings(args: argparse.Namespace, settings: Settings) -> Settings:
-    updates = {k: v for k, v in {"host": args.host, "port": args.port, "workers": args.workers}.items() if v}
+    updates = {
+        k: v
+        for k, v in {"host": args.host, "port": args.port, "workers": args.workers}.items()
+        if v
+    }
     return settings.model_copy(update={"server": settings.server.model_copy(update=updates)})
 
 

@@ -10,6 +10,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from twin.cli import cmd_db, cmd_demo, cmd_export, cmd_ingest, cmd_layers, cmd_serve
 from twin.errors import TwinError
@@ -21,7 +23,9 @@ log = logging.getLogger("twin.cli")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twin", description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", help="data directory (default: $TWIN_DATA_DIR or ./twin-data)")
+    parser.add_argument(
+        "--data-dir", help="data directory (default: $TWIN_DATA_DIR or ./twin-data)"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument(
         "--log-format", choices=["json", "text"], help="log line format (default json)"
@@ -33,13 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    updates: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if args.data_dir:
-        updates["data_dir"] = args.data_dir
+        overrides["data_dir"] = Path(args.data_dir)
     if args.log_format:
-        updates["log_json"] = args.log_format == "json"
-    return settings.model_copy(update=updates) if updates else settings
+        overrides["log_json"] = args.log_format == "json"
+    return Settings(**overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

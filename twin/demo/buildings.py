@@ -41,7 +41,7 @@ def _u(rng: Rng, lo: float, hi: float) -> float:
 
 
 def _floors(rng: Rng, base: int, spread: int, lo: int, hi: int) -> int:
-    return int(np.clip(base + rng.integers(-spread, spread + 1), lo, hi))
+    return min(hi, max(lo, base + int(rng.integers(-spread, spread + 1))))
 
 
 def _named(name: str | None, suffix: str) -> str | None:
@@ -68,6 +68,20 @@ def residential_towers(rng: Rng, r: Rect, estate: str | None) -> list[Footprint]
     return out
 
 
+def walkups(rng: Rng, r: Rect, estate: str | None) -> list[Footprint]:
+    """An older estate of 6-9 floor walk-up slabs in tight rows."""
+    rows = _pack(r.h, _u(rng, 10, 13), _u(rng, 12, 18))
+    cols = _pack(r.w, _u(rng, 30, 60), _u(rng, 8, 12))
+    out: list[Footprint] = []
+    for y0, y1 in rows:
+        for x0, x1 in cols:
+            geom = shapes.rect(Rect(r.x0 + x0, r.y0 + y0, r.x0 + x1, r.y0 + y1))
+            out.append(
+                Footprint(geom, int(rng.integers(6, 10)), _named(estate, f"{len(out) + 1}栋"))
+            )
+    return out
+
+
 def courtyards(rng: Rng, r: Rect, estate: str | None) -> list[Footprint]:
     """Mid-rise perimeter blocks around a courtyard (polygons with a hole); 6-12 floors."""
     depth = _u(rng, 11, 15)
@@ -86,8 +100,8 @@ def courtyards(rng: Rng, r: Rect, estate: str | None) -> list[Footprint]:
 
 def village(rng: Rng, r: Rect, village_name: str, lanes: tuple[str, ...]) -> list[Footprint]:
     """A village-in-city: a dense grid of 5-8 floor 'handshake' houses along narrow alleys."""
-    cell = _u(rng, 12.5, 16)
-    alley = _u(rng, 1.5, 3.0)
+    cell = _u(rng, 11.5, 14.5)
+    alley = _u(rng, 1.2, 2.5)
     cols = _pack(r.w, cell, alley)
     rows = _pack(r.h, cell, alley)
     lane_col = int(rng.integers(1, len(cols) - 1)) if len(cols) >= 4 and rng.random() < 0.6 else -1
@@ -105,7 +119,7 @@ def village(rng: Rng, r: Rect, village_name: str, lanes: tuple[str, ...]) -> lis
                 x1 = cols[i + 1][1]  # two plots built as one house
                 i += 1
             i += 1
-            jx0, jx1, jy0, jy1 = (_u(rng, 0, 1.2) for _ in range(4))
+            jx0, jx1, jy0, jy1 = (_u(rng, 0, 0.7) for _ in range(4))
             geom = shapes.rect(
                 Rect(r.x0 + x0 + jx0, r.y0 + y0 + jy0, r.x0 + x1 - jx1, r.y0 + y1 - jy1)
             )

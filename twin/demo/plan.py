@@ -10,6 +10,7 @@ the middle of a larger one.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,11 +28,11 @@ CRS_EPSG = 4547  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 CENTRE_LONLAT = (114.065, 22.540)  # Futian CBD, between Futian and Luohu
 ROTATION_DEG = 12.0
 #: east-west : north-south proportions in which the city grows (those of the Futian/Luohu box)
-ASPECT = 1.6
+ASPECT = 1.8
 
 _ARTERIAL_WIDTH = (42.0, 58.0)
 _LOCAL_WIDTH = (16.0, 24.0)
-_BLOCK_LENGTH = (120.0, 220.0)
+_BLOCK_LENGTH = (110.0, 190.0)
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,28 @@ class Block:
 
 
 @dataclass(frozen=True)
+class River:
+    """A sine-shaped centreline ``u = base + amplitude * sin(2 pi v / wavelength + phase)``."""
+
+    base: float
+    amplitude: float
+    wavelength: float
+    phase: float
+
+    def u_of(self, v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return self.base + self.amplitude * np.sin(2 * math.pi * v / self.wavelength + self.phase)
+
+    def u_at(self, v: float) -> float:
+        return self.base + self.amplitude * math.sin(2 * math.pi * v / self.wavelength + self.phase)
+
+
+@dataclass(frozen=True)
 class CityPlan:
     seed: int
     origin: tuple[float, float]  # projected x, y of the local origin
     u_lines: tuple[StreetLine, ...]  # streets of constant u (running north-ish), sorted
     v_lines: tuple[StreetLine, ...]  # streets of constant v (running east-ish), sorted
-    river: LineString  # centreline of the river, local frame
+    river: River  # centreline of the river, local frame; the Futian/Luohu boundary
     open_space: shapely.Geometry  # river, its park and the diagonal avenue: no buildings
 
     def blocks(self) -> Iterator[Block]:
@@ -81,14 +98,13 @@ class CityPlan:
         found.sort(key=lambda blk: (blk.rank, blk.key))
         return iter(found)
 
-    def river_u(self, v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        coords = np.asarray(self.river.coords)
-        return np.interp(v, coords[:, 1], coords[:, 0])
-
     def districts(self, u: npt.NDArray[np.float64], v: npt.NDArray[np.float64]) -> list[str]:
         """Futian west of the river, Luohu east of it."""
-        east = u > self.river_u(v)
+        east = u > self.river.u_of(v)
         return [LUOHU if e else FUTIAN for e in east]
+
+    def district_at(self, u: float, v: float) -> str:
+        return LUOHU if u > self.river.u_at(v) else FUTIAN
 
     def to_projected(self, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """(n, 2) local coordinates to projected EPSG:4547 easting, northing (mm rounded)."""
@@ -96,7 +112,7 @@ class CityPlan:
         cos, sin = math.cos(t), math.sin(t)
         x = self.origin[0] + xy[:, 0] * cos + xy[:, 1] * sin
         y = self.origin[1] - xy[:, 0] * sin + xy[:, 1] * cos
-        return np.round(np.column_stack([x, y]), 3)
+        return np.asarray(np.round(np.column_stack([x, y]), 3), dtype=np.float64)
 
 
 def community_of(district: str, superblock: tuple[int, int]) -> str:
@@ -124,26 +140,37 @@ def _streets(seed: int, axis: int, main_width: float, extent: float) -> tuple[St
                 since_arterial, every = 0, int(rng.integers(3, 5))
             width = float(rng.uniform(*(_ARTERIAL_WIDTH if arterial else _LOCAL_WIDTH)))
             step = prev.width / 2 + float(rng.uniform(*_BLOCK_LENGTH)) + width / 2
-            prev = StreetLine(prev.index + direction, prev.centre + direction * step, width, arterial)
+            prev = StreetLine(
+                prev.index + direction, prev.centre + direction * step, width, arterial
+            )
             lines.append(prev)
     return tuple(sorted(lines, key=lambda s: s.centre))
 
 
+@functools.cache
+def _origin() -> tuple[float, float]:
+    to_proj = Transformer.from_crs(4326, CRS_EPSG, always_xy=True)
+    x, y = to_proj.transform(*CENTRE_LONLAT)
+    return float(x), float(y)
+
+
 def make_plan(seed: int, half_u: float, half_v: float) -> CityPlan:
     """The plan of the city around the centre, covering at least ``half_u`` x ``half_v`` metres."""
-    to_proj = Transformer.from_crs(4326, CRS_EPSG, always_xy=True)
-    ox, oy = to_proj.transform(*CENTRE_LONLAT)
+    ox, oy = _origin()
     u_lines = _streets(seed, 0, 50.0, half_u)
     v_lines = _streets(seed, 1, 80.0, half_v)  # a wide boulevard along v = 0
     rng = np.random.default_rng([seed, 200])
     # the river meanders north-south east of the centre: the Futian/Luohu boundary here
-    base = 850.0 + float(rng.uniform(-80, 80))
-    amplitude, wavelength = float(rng.uniform(60, 120)), float(rng.uniform(1500, 2500))
-    phase = float(rng.uniform(0, 2 * math.pi))
-    v = np.arange(-half_v - 400.0, half_v + 400.0, 20.0)
-    u = base + amplitude * np.sin(2 * math.pi * v / wavelength + phase)
-    river = LineString(np.column_stack([u, v]))
-    park = river.buffer(float(rng.uniform(65, 85)), quad_segs=4)
+    river = River(
+        base=850.0 + float(rng.uniform(-80, 80)),
+        amplitude=float(rng.uniform(60, 120)),
+        wavelength=float(rng.uniform(1500, 2500)),
+        phase=float(rng.uniform(0, 2 * math.pi)),
+    )
+    reach = 20.0 * math.ceil((half_v + 400.0) / 20.0)  # on a fixed 20 m lattice: extent-stable
+    v = np.arange(-reach, reach + 1.0, 20.0)
+    centreline = LineString(np.column_stack([river.u_of(v), v]))
+    park = centreline.buffer(float(rng.uniform(65, 85)), quad_segs=4)
     # one diagonal avenue crossing the grid at 35-45 degrees
     angle = math.radians(float(rng.uniform(35, 45)))
     length = 2 * (half_u + half_v) + 800.0
@@ -154,4 +181,4 @@ def make_plan(seed: int, half_u: float, half_v: float) -> CityPlan:
     )
     open_space = shapely.union(park, avenue)
     shapely.prepare(open_space)
-    return CityPlan(seed, (float(ox), float(oy)), u_lines, v_lines, river, open_space)
+    return CityPlan(seed, (ox, oy), u_lines, v_lines, river, open_space)

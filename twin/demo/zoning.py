@@ -7,6 +7,9 @@ cluster the way they do in a real city.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,18 +30,20 @@ _CBD: Final = {(0, 0), (-1, 0), (0, -1), (-1, -1)}
 _LAYOUT_P: Final[dict[str, dict[str, float]]] = {
     "cbd": {"office": 0.45, "commercial": 0.3, "towers": 0.1, "public": 0.05, "hospital": 0.03,
             "school": 0.02, "village": 0.05},
-    "residential": {"towers": 0.5, "courtyard": 0.18, "school": 0.08, "hospital": 0.03,
-                    "public": 0.06, "commercial": 0.08, "office": 0.04, "village": 0.03},
+    "residential": {"towers": 0.4, "walkups": 0.2, "courtyard": 0.08, "school": 0.07,
+                    "hospital": 0.03, "public": 0.05, "commercial": 0.07, "office": 0.04,
+                    "village": 0.06},
     "village": {"village": 0.75, "towers": 0.12, "commercial": 0.05, "public": 0.04,
                 "school": 0.04},
-    "mixed": {"towers": 0.25, "courtyard": 0.1, "commercial": 0.2, "office": 0.2, "village": 0.1,
-              "public": 0.05, "school": 0.05, "hospital": 0.05},
+    "mixed": {"towers": 0.2, "walkups": 0.1, "courtyard": 0.05, "commercial": 0.2, "office": 0.2,
+              "village": 0.1, "public": 0.05, "school": 0.05, "hospital": 0.05},
     "industrial": {"industrial": 0.7, "office": 0.1, "towers": 0.1, "village": 0.1},
 }
 # fmt: on
 
 _USE: Final = {
     "towers": n.RESIDENTIAL,
+    "walkups": n.RESIDENTIAL,
     "courtyard": n.RESIDENTIAL,
     "village": n.VILLAGE,
     "commercial": n.COMMERCIAL,
@@ -51,6 +56,7 @@ _USE: Final = {
 
 _YEARS: Final = {
     "towers": (1995, 2024),
+    "walkups": (1982, 2002),
     "courtyard": (1982, 2008),
     "village": (1980, 2005),
     "commercial": (1995, 2024),
@@ -76,11 +82,27 @@ class Parcel:
     place: str
 
 
+def _choose(rng: Rng, options: tuple[str, ...], cumulative: tuple[float, ...]) -> str:
+    return options[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+def _odds(p: dict[str, float]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    return tuple(p), tuple(itertools.accumulate(p.values()))
+
+
+_CHARACTER_ODDS: Final = _odds(dict(zip(_CHARACTERS, _CHARACTER_P, strict=True)))
+_LAYOUT_ODDS: Final = {char: _odds(p) for char, p in _LAYOUT_P.items()}
+_RENEWAL_ODDS: Final = {
+    k: _odds(dict(zip(n.RENEWAL_STATES, p, strict=True))) for k, p in _RENEWAL_P.items()
+}
+
+
+@functools.cache
 def character(seed: int, superblock: tuple[int, int]) -> str:
     if superblock in _CBD:
         return "cbd"
     rng = np.random.default_rng([seed, 300, superblock[0] + 10_000, superblock[1] + 10_000])
-    return str(rng.choice(_CHARACTERS, p=_CHARACTER_P))
+    return _choose(rng, *_CHARACTER_ODDS)
 
 
 def subdivide(rng: Rng, r: Rect) -> list[Rect]:
@@ -106,14 +128,14 @@ def _fits(layout: str, r: Rect) -> bool:
     return True
 
 
-def make_parcel(rng: Rng, lot: Rect, char: str, district: str) -> Parcel:
-    layouts = _LAYOUT_P[char]
-    layout = str(rng.choice(list(layouts), p=list(layouts.values())))
+def make_parcel(
+    rng: Rng, lot: Rect, char: str, district: str, superblock: tuple[int, int]
+) -> Parcel:
+    layout = _choose(rng, *_LAYOUT_ODDS[char])
     r = lot.inset(float(rng.uniform(3, 6)))
     if not _fits(layout, r):
         layout = "public"
-    odds = _RENEWAL_P["village" if layout == "village" else "other"]
-    renewal = str(rng.choice(n.RENEWAL_STATES, p=odds))
+    renewal = _choose(rng, *_RENEWAL_ODDS["village" if layout == "village" else "other"])
     if renewal == n.COMPLETED:
         if layout == "village":
             layout = "towers"  # a renewed village is rebuilt as residential towers
@@ -121,7 +143,11 @@ def make_parcel(rng: Rng, lot: Rect, char: str, district: str) -> Parcel:
     else:
         lo, hi = _YEARS[layout]
         year = int(rng.integers(lo, hi + 1))
-    place = str(rng.choice(n.PLACES[district]))
+    places = n.PLACES[district]
+    if layout == "village":  # one village per superblock: its parcels share the name
+        place = places[(7 * superblock[0] + 3 * superblock[1]) % len(places)]
+    else:
+        place = _pick(rng, places)
     return Parcel(r, layout, _USE[layout], renewal, year, place)
 
 
@@ -132,7 +158,7 @@ def _pick(rng: Rng, options: tuple[str, ...]) -> str:
 def parcel_name(rng: Rng, p: Parcel, char: str) -> str | None:
     """The name of the estate, campus or complex on a parcel (None for some)."""
     named = rng.random()
-    if p.layout in ("towers", "courtyard"):
+    if p.layout in ("towers", "walkups", "courtyard"):
         return f"{p.place}{_pick(rng, n.ESTATE_SUFFIXES)}" if named < 0.85 else None
     if p.layout == "office":
         if char == "cbd" and named < 0.35:
@@ -155,6 +181,8 @@ def footprints(rng: Rng, p: Parcel, name: str | None) -> list[b.Footprint]:
     r = p.rect
     if p.layout == "towers":
         return b.residential_towers(rng, r, name)
+    if p.layout == "walkups":
+        return b.walkups(rng, r, name)
     if p.layout == "courtyard":
         return b.courtyards(rng, r, name)
     if p.layout == "village":

@@ -14,12 +14,9 @@ from twin.settings import TilingSettings
 
 log = logging.getLogger("twin.pipeline")
 
-#: below this many features a one-process cluster beats starting worker processes
-SMALL_JOB = 20_000
-
 
 @contextmanager
-def open_client(tiling: TilingSettings, feature_count: int = SMALL_JOB) -> Iterator[Client]:
+def open_client(tiling: TilingSettings) -> Iterator[Client]:
     if tiling.scheduler:
         try:
             client = Client(tiling.scheduler, timeout="10s")
@@ -34,18 +31,21 @@ def open_client(tiling: TilingSettings, feature_count: int = SMALL_JOB) -> Itera
             client.close()
         return
 
-    small = feature_count < SMALL_JOB
-    workers = tiling.n_workers or (1 if small else max(1, min(os.cpu_count() or 1, 8)))
+    # Threads by default: the heavy steps (GEOS, meshopt, zlib, SQLite) release the GIL, and
+    # threads share the layer's arrays instead of pickling them to worker processes.
+    cpus = os.cpu_count() or 1
+    processes = tiling.processes
+    workers = tiling.n_workers or (min(cpus, 8) if processes else 1)
     cluster = LocalCluster(
         n_workers=workers,
-        threads_per_worker=2 if small else 1,
-        processes=not small,
+        threads_per_worker=1 if processes else cpus,
+        processes=processes,
         dashboard_address=None,
         silence_logs=logging.WARNING,
         memory_limit=0,
     )
     client = Client(cluster)
-    log.info("dask local cluster", extra={"workers": workers, "processes": not small})
+    log.info("dask local cluster", extra={"workers": workers, "processes": processes})
     try:
         yield client
     finally:

@@ -80,8 +80,10 @@ def publish_buildings(
     version = catalog.begin_version(layer)
     prefix = version_prefix(layer, version)
     log.info("publish started", extra={"layer": layer, "version": version, "features": len(fps)})
+    clock = _Stopwatch()
     try:
         placed = place_footprints(fps.geometries, fps.crs, fps.base, fps.top)
+        clock.lap("place")
         limits = PartitionLimits(tiling.max_features_per_tile, tiling.max_bytes_per_tile)
         tree = partition(
             placed.centre[:, 0],
@@ -92,9 +94,13 @@ def publish_buildings(
         )
         nodes = [n for n in tree.walk() if len(n.content)]
         content_of = _content_index(nodes, len(fps))
+        clock.lap("partition")
         futures = _submit_tiles(client, store, fps, placed, nodes, prefix, tiling.gzip_level)
+        clock.lap("submit")
         _load_rows(catalog, layer, version, fps, placed, nodes, content_of)
+        clock.lap("catalog_rows")
         results = _gather(futures, progress, layer)
+        clock.lap("tiles_wait")
         doc = tileset_json(
             tree,
             frame=placed.frame,
@@ -113,11 +119,17 @@ def publish_buildings(
             layer,
             version,
             tileset_key=tileset_key,
-            bbox=(float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())),
+            bbox=(
+                float(b[:, 0].min()),
+                float(b[:, 1].min()),
+                float(b[:, 2].max()),
+                float(b[:, 3].max()),
+            ),
             zmin=float(placed.base.min()),
             zmax=float(placed.top.max()),
             attribute_schema=fps.schema,
         )
+        clock.lap("publish")
     except BaseException:
         log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
         _abandon(layer, version, store, catalog)
@@ -136,8 +148,20 @@ def publish_buildings(
         seconds=seconds,
         report=fps.report,
     )
-    log.info("publish done", extra={k: v for k, v in result.to_dict().items() if k != "report"})
+    summary = {k: v for k, v in result.to_dict().items() if k != "report"}
+    log.info("publish done", extra={**summary, "stages_s": clock.laps})
     return result
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _content_uri(address: str) -> str:

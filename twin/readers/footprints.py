@@ -24,7 +24,17 @@ from twin.domain import AttributeType
 from twin.errors import CRSError, IngestError, InvalidInputError
 from twin.readers.crs import parse_crs
 
-SUPPORTED_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet", ".geoparquet", ".sqlite", ".zip"}
+SUPPORTED_SUFFIXES = {
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".shp",
+    ".fgb",
+    ".parquet",
+    ".geoparquet",
+    ".sqlite",
+    ".zip",
+}
 LAYER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
@@ -116,7 +126,9 @@ def read_vector(path: Path, source_layer: str | None = None) -> gpd.GeoDataFrame
     except (ValueError, OSError, RuntimeError) as exc:
         # pyogrio/arrow errors name the problem; keep only the first line, without paths
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidInputError(f"cannot read {path.name}: {first.replace(str(path), path.name)}") from exc
+        raise InvalidInputError(
+            f"cannot read {path.name}: {first.replace(str(path), path.name)}"
+        ) from exc
 
 
 def resolve_crs(frame: gpd.GeoDataFrame, crs_text: str | None) -> CRS:
@@ -146,6 +158,8 @@ def _json_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, AttributeT
         if kind == "string":
             if pd.api.types.is_datetime64_any_dtype(col):
                 col = col.dt.strftime("%Y-%m-%dT%H:%M:%S").where(col.notna(), None)
+            elif pd.api.types.infer_dtype(col, skipna=True) in {"string", "empty"}:
+                col = col.astype(object).where(col.notna(), None)
             else:
                 col = col.map(_to_text, na_action="ignore").astype(object)
                 col = col.where(col.notna(), None)
@@ -184,7 +198,9 @@ def _heights(
             height = height * rule.storey_height
     if rule.base_field is not None:
         if rule.base_field not in frame.columns:
-            raise InvalidInputError(f"base height field {rule.base_field!r} not found in the source")
+            raise InvalidInputError(
+                f"base height field {rule.base_field!r} not found in the source"
+            )
         base = pd.to_numeric(frame[rule.base_field], errors="coerce").to_numpy(dtype=np.float64)
     else:
         base = np.zeros(n, dtype=np.float64)
@@ -206,8 +222,7 @@ def load_footprints(
     if id_field is not None:
         if id_field not in frame.columns:
             raise InvalidInputError(f"id field {id_field!r} not found in the source")
-        raw_ids = frame[id_field]
-        ids = np.array([None if _missing(v) else _to_text(v).strip() for v in raw_ids], dtype=object)
+        ids = _id_texts(frame[id_field])
     else:
         ids = np.array([str(v) for v in frame.index], dtype=object)
 
@@ -220,16 +235,17 @@ def load_footprints(
             keep[i] = False
             rejected.append(FeatureIssue(i, ids[i], code, message))
 
-    for i in np.flatnonzero([v is None or v == "" for v in ids]):
+    no_id = np.array([v is None for v in ids]) if ids.dtype == object else np.zeros(n, bool)
+    for i in np.flatnonzero(no_id):
         reject(int(i), "missing_id", f"feature has no value in id field {id_field!r}")
-    seen: dict[str, int] = {}
-    for i, v in enumerate(ids):
-        if v is None or not keep[i]:
-            continue
-        if v in seen:
-            reject(i, "duplicate_id", f"id {v!r} already used by feature #{seen[v]}")
-        else:
-            seen[v] = i
+    series = pd.Series(ids)
+    duplicated = series.duplicated(keep="first").to_numpy() & ~no_id
+    if duplicated.any():
+        first = {v: i for i, v in reversed(list(enumerate(ids))) if v is not None}
+        for i in np.flatnonzero(duplicated):
+            reject(
+                int(i), "duplicate_id", f"id {ids[i]!r} already used by feature #{first[ids[i]]}"
+            )
 
     geoms = np.asarray(frame.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -237,7 +253,11 @@ def load_footprints(
         reject(int(i), "empty_geometry", "feature has no geometry")
     types = shapely.get_type_id(geoms)
     for i in np.flatnonzero(~missing & ~np.isin(types, (3, 6))):
-        reject(int(i), "not_polygonal", f"geometry is a {shapely.get_type_id(geoms[i])} type, not a polygon")
+        reject(
+            int(i),
+            "not_polygonal",
+            f"geometry is a {shapely.get_type_id(geoms[i])} type, not a polygon",
+        )
     if shapely.has_z(geoms[keep]).any():
         geoms = shapely.force_2d(geoms)
 
@@ -246,10 +266,14 @@ def load_footprints(
         reason = shapely.is_valid_reason(geoms[i])
         fixed = _polygonal_part(shapely.make_valid(geoms[i]))
         if fixed is None or shapely.area(fixed) <= 0:
-            reject(int(i), "invalid_geometry", f"invalid geometry that cannot be repaired: {reason}")
+            reject(
+                int(i), "invalid_geometry", f"invalid geometry that cannot be repaired: {reason}"
+            )
         else:
             geoms[i] = fixed
-            repaired.append(FeatureIssue(int(i), ids[i], "repaired_geometry", f"repaired: {reason}"))
+            repaired.append(
+                FeatureIssue(int(i), ids[i], "repaired_geometry", f"repaired: {reason}")
+            )
 
     base, height = _heights(frame, rule)
     for i in np.flatnonzero(keep & ~np.isfinite(height)):
@@ -289,6 +313,17 @@ def load_footprints(
         schema=schema,
         report=report,
     )
+
+
+def _id_texts(column: pd.Series) -> npt.NDArray[np.object_]:
+    """Ids as stripped strings; None where missing or blank."""
+    if pd.api.types.is_float_dtype(column):
+        as_int = column.dropna()
+        if bool((as_int % 1 == 0).all()):
+            column = column.astype("Int64")
+    text = column.astype("string").str.strip()
+    text = text.where(text.notna() & (text != ""), None)
+    return np.asarray(text.astype(object).where(text.notna(), None).to_numpy(), dtype=object)
 
 
 def _missing(value: Any) -> bool:

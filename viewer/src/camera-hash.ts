@@ -19,10 +19,20 @@ function fixed(value: number, digits: number): string {
   return text === "-0" ? "0" : text;
 }
 
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
 /** Wraps an angle in degrees into [0, 360). */
 function wrap360(degrees: number): number {
   const wrapped = degrees % 360;
   return wrapped < 0 ? wrapped + 360 : wrapped;
+}
+
+/** Wraps an angle in degrees into (-180, 180]. */
+function wrap180(degrees: number): number {
+  const wrapped = wrap360(degrees);
+  return wrapped > 180 ? wrapped - 360 : wrapped;
 }
 
 /** "lon,lat,height,heading,pitch,roll" with 7/7/1/2/2/2 decimals. */
@@ -31,9 +41,9 @@ export function formatCameraView(view: CameraView): string {
     fixed(view.lon, 7),
     fixed(view.lat, 7),
     fixed(view.height, 1),
-    fixed(wrap360(view.heading), 2),
+    fixed(wrap360(round2(view.heading)), 2),
     fixed(view.pitch, 2),
-    fixed(view.roll, 2),
+    fixed(wrap180(round2(view.roll)), 2),
   ].join(",");
 }
 

@@ -7,11 +7,13 @@ import {
   Camera,
   Cartesian3,
   Color,
+  DirectionalLight,
   EllipsoidTerrainProvider,
   HeadingPitchRange,
   Math as CesiumMath,
   Matrix4,
   Rectangle,
+  Transforms,
   Viewer,
 } from "cesium";
 
@@ -22,6 +24,18 @@ const GLOBE_COLOUR = "#8d99a6";
 const BACKGROUND_COLOUR = "#1b2330";
 /** Looking down at 35° below the horizon frames a city block well. */
 const VIEW_PITCH = CesiumMath.toRadians(-35);
+
+/** True when WebGL runs on the CPU (SwiftShader, llvmpipe): headless browsers, VMs. */
+function isSoftwareRenderer(): boolean {
+  const gl = document.createElement("canvas").getContext("webgl2");
+  if (gl === null) {
+    return false;
+  }
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = info === null ? "" : String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
+  gl.getExtension("WEBGL_lose_context")?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+}
 
 export function createViewer(container: HTMLElement): Viewer {
   // Where the camera goes before any layer is known: China.
@@ -43,12 +57,35 @@ export function createViewer(container: HTMLElement): Viewer {
     selectionIndicator: false,
     requestRenderMode: true,
     maximumRenderTimeChange: Number.POSITIVE_INFINITY,
+    // Multisampling makes every frame several times slower on a software renderer.
+    msaaSamples: isSoftwareRenderer() ? 1 : 4,
   });
   const scene = viewer.scene;
   scene.globe.baseColor = Color.fromCssColorString(GLOBE_COLOUR);
   scene.globe.showGroundAtmosphere = false;
   scene.backgroundColor = Color.fromCssColorString(BACKGROUND_COLOUR);
   return viewer;
+}
+
+/**
+ * Lights the scene from a fixed sun in the south-east, 45° high, as seen from
+ * `centre`: facades read the same whatever the time of day, and screenshots
+ * do not depend on the clock.
+ */
+export function lightScene(viewer: Viewer, centre: Cartesian3): void {
+  const azimuth = CesiumMath.toRadians(135);
+  const elevation = CesiumMath.toRadians(45);
+  const towardsSun = new Cartesian3(
+    Math.cos(elevation) * Math.sin(azimuth),
+    Math.cos(elevation) * Math.cos(azimuth),
+    Math.sin(elevation),
+  );
+  const frame = Transforms.eastNorthUpToFixedFrame(centre);
+  const direction = Matrix4.multiplyByPointAsVector(frame, towardsSun, new Cartesian3());
+  Cartesian3.negate(direction, direction);
+  Cartesian3.normalize(direction, direction);
+  viewer.scene.light = new DirectionalLight({ direction, intensity: 2.2 });
+  viewer.scene.requestRender();
 }
 
 export function sphereToCesium(sphere: GeoSphere): BoundingSphere {
@@ -64,13 +101,28 @@ export function frameSphere(viewer: Viewer, sphere: BoundingSphere): void {
   viewer.scene.requestRender();
 }
 
-/** Flies the camera so that it frames `sphere`. */
-export function flyToSphere(viewer: Viewer, sphere: BoundingSphere, duration = 1.5): void {
+/**
+ * Flies the camera so that it frames `sphere`, from `range` metres away (0: just
+ * fits the view). `done` is called when the flight ends or is cancelled.
+ */
+export function flyToSphere(
+  viewer: Viewer,
+  sphere: BoundingSphere,
+  options: { range?: number; duration?: number; done?: () => void } = {},
+): void {
+  const done = options.done ?? ((): void => undefined);
   viewer.camera.flyToBoundingSphere(sphere, {
-    offset: new HeadingPitchRange(0, VIEW_PITCH, 0),
-    duration,
+    offset: new HeadingPitchRange(0, VIEW_PITCH, options.range ?? 0),
+    duration: options.duration ?? 1.5,
+    complete: done,
+    cancel: done,
   });
   viewer.scene.requestRender();
+}
+
+/** A comfortable distance to look at one building: it fills about a third of the view. */
+export function featureRange(sphere: BoundingSphere): number {
+  return Math.max(sphere.radius * 5, 150);
 }
 
 export function applyCameraView(viewer: Viewer, view: CameraView): void {

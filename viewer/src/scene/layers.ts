@@ -5,7 +5,7 @@
 // as soon as its tile loads (also when it was found by id before being seen).
 
 import {
-  type BoundingSphere,
+  BoundingSphere,
   type Cesium3DTileFeature,
   Cesium3DTileStyle,
   Cesium3DTileset,
@@ -93,12 +93,33 @@ export class SceneLayers {
     return this.all().flatMap((state) => (state.tileset === null ? [] : [state.tileset]));
   }
 
-  /** Loads every published layer's tileset and adds it to the scene; never rejects. */
-  async loadAll(): Promise<void> {
-    await Promise.all(this.all().map((state) => this.load(state)));
+  /**
+   * Reads every published layer's tileset.json (nothing is drawn yet, so the
+   * camera can be aimed before any tile is requested); never rejects.
+   */
+  async createAll(): Promise<void> {
+    await Promise.all(this.all().map((state) => this.create(state)));
   }
 
-  private async load(state: LayerState): Promise<void> {
+  /** Adds the created tilesets to the scene. */
+  addAll(): void {
+    for (const state of this.all()) {
+      if (state.tileset !== null && state.status === "loading") {
+        this.viewer.scene.primitives.add(state.tileset);
+        state.status = "ready";
+        this.events.changed(state);
+      }
+    }
+    this.viewer.scene.requestRender();
+  }
+
+  /** The sphere around every created tileset, or null when there is none. */
+  tilesetBounds(): BoundingSphere | null {
+    const spheres = this.tilesets().map((tileset) => tileset.boundingSphere);
+    return spheres.length === 0 ? null : BoundingSphere.fromBoundingSpheres(spheres);
+  }
+
+  private async create(state: LayerState): Promise<void> {
     const url = state.info.tilesetUrl;
     if (url === null) {
       return;
@@ -111,15 +132,12 @@ export class SceneLayers {
         this.events.failed(state, `tile failed: ${error.url ?? ""} ${error.message ?? ""}`.trim());
       });
       this.events.tilesetCreated(tileset);
-      this.viewer.scene.primitives.add(tileset);
       state.tileset = tileset;
-      state.status = "ready";
     } catch (error) {
       state.status = "failed";
       this.events.failed(state, `tileset ${state.info.id}: ${String(error)}`);
+      this.events.changed(state);
     }
-    this.events.changed(state);
-    this.viewer.scene.requestRender();
   }
 
   setVisible(id: string, visible: boolean): void {

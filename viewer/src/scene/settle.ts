@@ -15,6 +15,7 @@ export class SettleWatcher {
   private quietFrames = 0;
   private settled = false;
   private armed = false;
+  private flights = 0;
 
   constructor(
     viewer: Viewer,
@@ -31,6 +32,7 @@ export class SettleWatcher {
     const scene = this.viewer.scene;
     scene.postRender.addEventListener(() => this.afterFrame());
     scene.camera.moveStart.addEventListener(() => this.kick());
+    scene.camera.moveEnd.addEventListener(() => this.kick());
     this.armed = true;
     this.kick();
   }
@@ -43,6 +45,20 @@ export class SettleWatcher {
     this.quietFrames = 0;
     this.setSettled(false);
     this.viewer.scene.requestRender();
+  }
+
+  /** Marks a camera flight as under way; the scene is not settled until the returned function is called. */
+  beginFlight(): () => void {
+    this.flights += 1;
+    this.kick();
+    let ended = false;
+    return () => {
+      if (!ended) {
+        ended = true;
+        this.flights -= 1;
+        this.kick();
+      }
+    };
   }
 
   /** Hooks a tileset's own events, so that loading triggered elsewhere unsettles the scene. */
@@ -59,7 +75,7 @@ export class SettleWatcher {
     if (!this.armed || this.settled) {
       return;
     }
-    const loaded = this.tilesets().every((tileset) => !tileset.show || tileset.tilesLoaded);
+    const loaded = this.flights === 0 && this.tilesets().every((tileset) => !tileset.show || tileset.tilesLoaded);
     this.quietFrames = loaded ? this.quietFrames + 1 : 0;
     if (this.quietFrames >= SETTLED_FRAMES) {
       this.setSettled(true);

@@ -7,24 +7,31 @@ import type { LangStore } from "./lang";
 
 export type MessageLevel = "info" | "error";
 
+/** A translatable text: a dictionary key and its parameters. */
+export interface Text {
+  readonly key: MessageKey;
+  readonly params?: Params;
+}
+
 export class MessageBar {
   readonly element: HTMLElement;
   private readonly text: HTMLElement;
   private readonly close: HTMLButtonElement;
   private readonly lang: LangStore;
-  private current: { key: MessageKey; params: Params; level: MessageLevel } | null = null;
+  private current: { text: Text; level: MessageLevel; detail: Text | null } | null = null;
 
   constructor(lang: LangStore) {
     this.lang = lang;
-    this.text = el("span", { class: "message-text" });
+    this.text = el("span", { class: "message-text", "data-testid": "message" });
     this.close = el("button", { type: "button", class: "message-close" }, "×");
     this.close.addEventListener("click", () => this.clear());
-    this.element = el("div", { class: "message", "data-testid": "message", role: "status", "aria-live": "polite", hidden: true }, this.text, this.close);
+    this.element = el("div", { class: "message", role: "status", "aria-live": "polite", hidden: true }, this.text, this.close);
     lang.onChange(() => this.render());
   }
 
-  show(key: MessageKey, params: Params = {}, level: MessageLevel = "info"): void {
-    this.current = { key, params, level };
+  /** Shows `text`, followed by `detail` (e.g. why something failed). */
+  show(text: Text, level: MessageLevel = "info", detail: Text | null = null): void {
+    this.current = { text, level, detail };
     this.render();
   }
 
@@ -43,6 +50,8 @@ export class MessageBar {
     }
     this.element.hidden = false;
     this.element.dataset["level"] = this.current.level;
-    this.text.textContent = this.lang.t(this.current.key, this.current.params);
+    const { text, detail } = this.current;
+    const main = this.lang.t(text.key, text.params);
+    this.text.textContent = detail === null ? main : `${main} ${this.lang.t(detail.key, detail.params)}`;
   }
 }

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from fastapi.routing import APIRoute
+
+from scene_api.routers import features, health, layers, scene, tiles
+from tests.scene_api.conftest import Served
+
+EXPECTED_PATHS = {
+    "/api/layers",
+    "/api/layers/{layer}",
+    "/api/features/{feature_id}",
+    "/api/layers/{layer}/features",
+    "/tiles/{layer}/tileset.json",
+    "/tiles/{layer}/v/{version}/{path}",
+    "/tiles/{layer}/{path}",
+    "/scene/tileset.json",
+    "/healthz",
+}
+
+
+def test_openapi_documents_every_route(served: Served) -> None:
+    doc = served.client.get("/openapi.json").json()
+    assert set(doc["paths"]) == EXPECTED_PATHS
+    routes = {
+        route.path_format
+        for module in (features, health, layers, scene, tiles)
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    }
+    assert routes == EXPECTED_PATHS
+
+
+def test_every_operation_has_a_summary_a_tag_and_error_responses(served: Served) -> None:
+    doc = served.client.get("/openapi.json").json()
+    error_ref = "#/components/schemas/ErrorModel"
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            assert method == "get", path
+            assert operation["summary"], path
+            assert operation["tags"], path
+            if path == "/healthz":
+                assert "503" in operation["responses"]
+                continue
+            errors = [code for code in operation["responses"] if code.startswith(("4", "5"))]
+            assert errors, path
+            for code in errors:
+                schema = operation["responses"][code]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": error_ref}, (path, code)
+
+
+def test_the_features_query_documents_its_parameters_and_geojson(served: Served) -> None:
+    doc = served.client.get("/openapi.json").json()
+    operation = doc["paths"]["/api/layers/{layer}/features"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert names == {"layer", "bbox", "polygon", "filter", "sort", "limit", "offset"}
+    assert "application/geo+json" in operation["responses"]["200"]["content"]
+    assert "IS NOT NULL" in operation["description"]
+    assert "422" in operation["responses"]
+
+
+def test_the_docs_page_is_served(served: Served) -> None:
+    response = served.client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger" in response.text.lower()

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+
+import { featureUrl, parseFeature, parseLayer } from "./api";
+
+describe("scene API shapes", () => {
+  it("feature ids are escaped and the URL is relative to the page", () => {
+    expect(featureUrl("demo:B000123")).toBe("api/features/demo%3AB000123");
+    expect(featureUrl("a/b?c")).toBe("api/features/a%2Fb%3Fc");
+  });
+
+  it("a layer is read with its wire names", () => {
+    const layer = parseLayer({
+      id: "demo",
+      kind: "buildings",
+      title: "示例",
+      tileset_url: "tiles/demo/tileset.json",
+      feature_count: 12,
+      bbox: [121.4, 31.2, 121.5, 31.3],
+      zmin: 0,
+      zmax: 80,
+      version: 3,
+      attribute_schema: { height: "number", bad: 5 },
+    });
+    expect(layer).toEqual({
+      id: "demo",
+      kind: "buildings",
+      title: "示例",
+      tilesetUrl: "tiles/demo/tileset.json",
+      featureCount: 12,
+      bbox: [121.4, 31.2, 121.5, 31.3],
+      zmin: 0,
+      zmax: 80,
+      version: 3,
+      attributeSchema: { height: "number" },
+    });
+  });
+
+  it("an unpublished layer has no tileset and no box", () => {
+    const layer = parseLayer({ id: "draft", kind: "x", title: "t", tileset_url: null, bbox: null });
+    expect(layer?.tilesetUrl).toBeNull();
+    expect(layer?.bbox).toBeNull();
+    expect(layer?.featureCount).toBe(0);
+  });
+
+  it("a layer without an id is dropped", () => {
+    expect(parseLayer({ title: "nameless" })).toBeNull();
+    expect(parseLayer("demo")).toBeNull();
+  });
+
+  it("a feature's class and parent are read from their wire names", () => {
+    const feature = parseFeature({
+      id: "demo:B1",
+      layer: "demo",
+      class: "building",
+      parent_id: "demo:S1",
+      attributes: { height: 12.5 },
+      bbox: [1, 2, 3, 4],
+      zmin: 0,
+      zmax: 12.5,
+      version: 1,
+      tile: "t/0.glb",
+    });
+    expect(feature?.cls).toBe("building");
+    expect(feature?.parentId).toBe("demo:S1");
+    expect(feature?.attributes).toEqual({ height: 12.5 });
+  });
+
+  it("a feature body without id or layer is refused", () => {
+    expect(parseFeature({ layer: "demo" })).toBeNull();
+    expect(parseFeature({ id: "demo:B1" })).toBeNull();
+  });
+});

@@ -1,0 +1,305 @@
+// The viewer application: builds the page, places the camera, loads the layers
+// and wires picking, search, the layer tree and the camera in the URL hash.
+
+import {
+  type Cartesian2,
+  Cesium3DTileFeature,
+  ScreenSpaceEventType,
+  type Viewer,
+} from "cesium";
+
+import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers } from "./api";
+import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
+import { sphereAroundBBox, unionBBox } from "./geo";
+import {
+  applyCameraView,
+  createViewer,
+  featureRange,
+  flyToSphere,
+  frameSphere,
+  lightScene,
+  readCameraView,
+  sphereToCesium,
+} from "./scene/globe";
+import { type LayerState, SceneLayers, featureId } from "./scene/layers";
+import { SettleWatcher } from "./scene/settle";
+import { type TwinHooks, installHooks, recordError } from "./test-hooks";
+import { el } from "./ui/dom";
+import { InfoPanel } from "./ui/info-panel";
+import { LangStore } from "./ui/lang";
+import { LayerTree } from "./ui/layer-tree";
+import { MessageBar, type Text } from "./ui/message";
+import { SearchBox } from "./ui/search";
+
+/** The message that explains a failed API call. */
+function failureText(error: unknown): Text {
+  if (error instanceof ApiError) {
+    const failure = error.failure;
+    if (failure.kind === "network") {
+      return { key: "error.network" };
+    }
+    if (failure.kind === "server") {
+      return { key: "error.server", params: { status: failure.status } };
+    }
+  }
+  return { key: "error.badResponse" };
+}
+
+function tileProperties(feature: Cesium3DTileFeature): Array<[string, unknown]> {
+  return feature.getPropertyIds().map((name): [string, unknown] => [name, feature.getProperty(name)]);
+}
+
+class App {
+  private readonly hooks: TwinHooks;
+  private readonly lang: LangStore;
+  private readonly viewer: Viewer;
+  private readonly layers: SceneLayers;
+  private readonly settle: SettleWatcher;
+  private readonly tree: LayerTree;
+  private readonly info: InfoPanel;
+  private readonly message: MessageBar;
+  private readonly loadingChip: HTMLElement;
+  /** Increases with every feature lookup, so that a slow answer cannot replace a newer one. */
+  private lookup = 0;
+
+  constructor(root: HTMLElement, hooks: TwinHooks) {
+    this.hooks = hooks;
+    this.lang = new LangStore();
+    const lang = this.lang;
+
+    const title = el("h1", { class: "app-title" });
+    const subtitle = el("p", { class: "app-subtitle" });
+    const langSwitch = el("button", { type: "button", class: "button button-small lang-switch", "data-testid": "lang-switch" });
+    langSwitch.addEventListener("click", () => lang.toggle());
+    const hint = el("p", { class: "hint" });
+
+    this.message = new MessageBar(lang);
+    const search = new SearchBox(lang, (id) => void this.search(id));
+    this.tree = new LayerTree(lang, {
+      toggle: (id, visible) => {
+        this.layers.setVisible(id, visible);
+        this.settle.kick();
+      },
+      opacity: (id, opacity) => this.layers.setOpacity(id, opacity),
+      fly: (id) => this.flyToLayer(id),
+    });
+    this.info = new InfoPanel(
+      lang,
+      () => this.select(null),
+      (id) => void this.showFeature(id, { fly: true, picked: null, fromSearch: false }),
+    );
+    this.loadingChip = el("div", { class: "loading-chip", role: "status", hidden: true });
+    const sceneElement = el("div", { class: "scene", id: "scene" });
+
+    const side = el(
+      "aside",
+      { class: "side" },
+      el("header", { class: "side-header" }, el("div", { class: "brand" }, title, subtitle), langSwitch),
+      search.element,
+      this.message.element,
+      this.tree.element,
+      el("footer", { class: "side-footer" }, hint),
+    );
+    root.replaceChildren(side, el("main", { class: "stage" }, sceneElement, this.loadingChip, this.info.element));
+
+    const renderTexts = (): void => {
+      document.title = lang.t("app.title");
+      title.textContent = lang.t("app.title");
+      subtitle.textContent = lang.t("app.subtitle");
+      langSwitch.textContent = lang.t("lang.switch");
+      langSwitch.title = lang.t("lang.switchTitle");
+      langSwitch.lang = lang.lang === "en" ? "zh-CN" : "en";
+      hint.textContent = lang.t("hint.click");
+      this.loadingChip.textContent = lang.t("status.loadingTiles");
+      this.viewer.homeButton.viewModel.tooltip = lang.t("home.tooltip");
+    };
+
+    this.viewer = createViewer(sceneElement);
+    (window as unknown as Record<string, unknown>)["__dbgViewer"] = this.viewer; // DEBUG
+    this.viewer.scene.renderError.addEventListener((_scene: unknown, error: unknown) => {
+      recordError(hooks, `render error: ${String(error)}`);
+    });
+    this.layers = new SceneLayers(this.viewer, {
+      changed: (state) => this.tree.update(state),
+      tilesetCreated: (tileset) => this.settle.watch(tileset),
+      failed: (state, detail) => this.layerFailed(state, detail),
+    });
+    this.settle = new SettleWatcher(
+      this.viewer,
+      () => this.layers.tilesets(),
+      (settled) => {
+        hooks.allTilesLoaded = settled;
+        this.loadingChip.hidden = settled;
+      },
+    );
+    lang.onChange(renderTexts);
+    renderTexts();
+  }
+
+  async start(): Promise<void> {
+    const viewer = this.viewer;
+    const hashView = readCameraFromHash(window.location.hash);
+    if (hashView !== null) {
+      applyCameraView(viewer, hashView);
+    }
+
+    let layers: LayerInfo[] = [];
+    try {
+      layers = await fetchLayers();
+    } catch (error) {
+      recordError(this.hooks, `api/layers: ${String(error)}`);
+      this.message.show({ key: "layers.loadFailed" }, "error", failureText(error));
+      this.tree.clearNote();
+    }
+    this.hooks.layers = layers.map((layer) => layer.id);
+    this.tree.setLayers(this.layers.register(layers));
+
+    // Aim the camera before any tileset is added: tiles are then requested for
+    // the view the user will see, and "all tiles loaded" means what it says.
+    await this.layers.createAll();
+    const union = unionBBox(layers.map((layer) => layer.bbox));
+    const zmin = Math.min(...layers.map((layer) => layer.zmin ?? 0));
+    const zmax = Math.max(...layers.map((layer) => layer.zmax ?? 0));
+    const home = union !== null ? sphereToCesium(sphereAroundBBox(union, zmin, zmax)) : this.layers.tilesetBounds();
+    if (home !== null) {
+      lightScene(viewer, home.center);
+      if (hashView === null) {
+        frameSphere(viewer, home);
+      }
+    }
+    viewer.homeButton.viewModel.command.beforeExecute.addEventListener((info: { cancel: boolean }) => {
+      if (home !== null) {
+        info.cancel = true;
+        flyToSphere(viewer, home, { done: this.settle.beginFlight() });
+      }
+    });
+    this.layers.addAll();
+
+    this.keepCameraInHash();
+    // Replaces the viewer's own click handling (entity selection, double-click tracking).
+    const handler = viewer.screenSpaceEventHandler;
+    handler.removeInputAction(ScreenSpaceEventType.LEFT_DOUBLE_CLICK);
+    handler.setInputAction(
+      (click: { position: Cartesian2 }) => this.pick(click.position),
+      ScreenSpaceEventType.LEFT_CLICK,
+    );
+    this.settle.start();
+    this.hooks.ready = true;
+  }
+
+  private keepCameraInHash(): void {
+    const viewer = this.viewer;
+    viewer.camera.moveEnd.addEventListener(() => {
+      const hash = writeCameraToHash(window.location.hash, readCameraView(viewer));
+      if (hash !== window.location.hash) {
+        window.history.replaceState(window.history.state, "", hash);
+      }
+    });
+    window.addEventListener("hashchange", () => {
+      const view = readCameraFromHash(window.location.hash);
+      if (view !== null) {
+        applyCameraView(viewer, view);
+      }
+    });
+  }
+
+  private layerFailed(state: LayerState, detail: string): void {
+    recordError(this.hooks, detail);
+    if (state.status === "failed") {
+      this.message.show({ key: "layer.failed", params: { title: state.info.title } }, "error");
+    }
+  }
+
+  private flyToLayer(id: string): void {
+    const sphere = this.layers.boundsOf(id);
+    if (sphere !== null) {
+      flyToSphere(this.viewer, sphere, { done: this.settle.beginFlight() });
+    }
+  }
+
+  /** Marks `id` as the selected feature (null: nothing selected). */
+  private select(id: string | null): void {
+    this.hooks.lastPicked = id;
+    this.layers.setHighlight(id);
+  }
+
+  private pick(position: Cartesian2): void {
+    const picked: unknown = this.viewer.scene.pick(position);
+    this.message.clear();
+    if (!(picked instanceof Cesium3DTileFeature)) {
+      this.lookup += 1;
+      this.select(null);
+      this.info.hide();
+      return;
+    }
+    const id = featureId(picked);
+    this.select(id);
+    if (id === null) {
+      this.lookup += 1;
+      this.info.showTileProperties(null, tileProperties(picked));
+      return;
+    }
+    void this.showFeature(id, { fly: false, picked, fromSearch: false });
+  }
+
+  private async search(id: string): Promise<void> {
+    if (id === "") {
+      this.message.show({ key: "search.empty" }, "error");
+      return;
+    }
+    this.message.show({ key: "search.searching", params: { id } });
+    await this.showFeature(id, { fly: true, picked: null, fromSearch: true });
+  }
+
+  /** Looks a feature up on the server and shows it; `picked` is the feature clicked, if any. */
+  private async showFeature(
+    id: string,
+    options: { fly: boolean; picked: Cesium3DTileFeature | null; fromSearch: boolean },
+  ): Promise<void> {
+    const token = ++this.lookup;
+    if (options.picked !== null) {
+      this.info.showLoading(id);
+    }
+    let feature: FeatureInfo | null;
+    try {
+      feature = await fetchFeature(id);
+    } catch (error) {
+      if (token !== this.lookup) {
+        return;
+      }
+      recordError(this.hooks, `api/features/${id}: ${String(error)}`);
+      this.message.show({ key: "search.failed", params: { id } }, "error", failureText(error));
+      if (options.picked !== null) {
+        this.info.showTileProperties(id, tileProperties(options.picked));
+      }
+      return;
+    }
+    if (token !== this.lookup) {
+      return;
+    }
+    if (feature === null) {
+      if (options.picked !== null) {
+        this.info.showTileProperties(id, tileProperties(options.picked));
+      } else {
+        this.message.show({ key: "search.notFound", params: { id } }, "error");
+      }
+      return;
+    }
+    this.select(feature.id);
+    this.info.showFeature(feature, this.layers.get(feature.layer)?.info.title ?? null);
+    if (options.fromSearch) {
+      this.message.show({ key: "search.found", params: { id: feature.id } });
+    }
+    if (options.fly && feature.bbox !== null) {
+      const sphere = sphereToCesium(sphereAroundBBox(feature.bbox, feature.zmin, feature.zmax));
+      flyToSphere(this.viewer, sphere, { range: featureRange(sphere), done: this.settle.beginFlight() });
+    }
+  }
+}
+
+/** Starts the viewer in `root`; problems end up in window.__twin.errors and on screen. */
+export async function startApp(root: HTMLElement): Promise<void> {
+  const hooks = installHooks();
+  const app = new App(root, hooks);
+  await app.start();
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+
+import { formatNumber, keysOf, normaliseLang, otherLang, resolveLang, translate } from "./i18n";
+
+describe("i18n", () => {
+  it("both languages define exactly the same keys", () => {
+    expect(keysOf("en")).toEqual(keysOf("zh-CN"));
+  });
+
+  it("no English text is left untranslated or empty", () => {
+    for (const key of keysOf("en")) {
+      expect(translate("en", key).trim()).not.toBe("");
+    }
+  });
+
+  it("Chinese is the default and the URL wins over the stored choice", () => {
+    expect(resolveLang("", null)).toBe("zh-CN");
+    expect(resolveLang("", "en")).toBe("en");
+    expect(resolveLang("?lang=en", "zh-CN")).toBe("en");
+    expect(resolveLang("?lang=zh-CN", "en")).toBe("zh-CN");
+  });
+
+  it("unknown languages fall back: from the URL to the stored choice, then to Chinese", () => {
+    expect(resolveLang("?lang=fr", "en")).toBe("en");
+    expect(resolveLang("?lang=fr", "klingon")).toBe("zh-CN");
+  });
+
+  it("loose spellings of a language are understood", () => {
+    expect(normaliseLang("en-US")).toBe("en");
+    expect(normaliseLang("ZH")).toBe("zh-CN");
+    expect(normaliseLang("zh-Hans-CN")).toBe("zh-CN");
+    expect(normaliseLang("de")).toBeNull();
+    expect(normaliseLang(null)).toBeNull();
+  });
+
+  it("the switch offers the other language", () => {
+    expect(otherLang("zh-CN")).toBe("en");
+    expect(otherLang("en")).toBe("zh-CN");
+  });
+
+  it("placeholders are filled and unknown placeholders are left as they are", () => {
+    expect(translate("en", "search.notFound", { id: "demo:B1" })).toBe("Feature “demo:B1” was not found.");
+    expect(translate("zh-CN", "search.notFound", { id: "demo:B1" })).toBe("未找到要素“demo:B1”。");
+    expect(translate("en", "search.notFound")).toBe("Feature “{id}” was not found.");
+  });
+
+  it("a key no dictionary knows reads as the key itself", () => {
+    expect(translate("en", "no.such.key")).toBe("no.such.key");
+  });
+
+  it("the title is in the chosen language", () => {
+    expect(translate("zh-CN", "app.title")).toBe("twin 城市信息模型");
+    expect(translate("en", "app.title")).toBe("twin City Information Model");
+  });
+
+  it("numbers are grouped the way the language writes them", () => {
+    expect(formatNumber("en", 1234567)).toBe("1,234,567");
+    expect(formatNumber("en", 1.23456)).toBe("1.235");
+  });
+});
