@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from tests.twin.footprint_samples import CITY_GRID_WKT, CENTRE_LONLAT, sample_frame
+from tests.twin.footprint_samples import CENTRE_LONLAT, CITY_GRID_WKT, sample_frame
 from tiles.layout import to_lonlat
 from twin.errors import CRSError, IngestError, InvalidInputError
 from twin.readers.footprints import HeightRule, load_footprints, read_vector

@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     catalog = open_catalog(settings)
     try:
+        catalog.migrate()
         result = export_layer(
             args.layer, args.dir, store=open_object_store(settings), catalog=catalog
         )

@@ -25,9 +25,21 @@ def server_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings.model_copy(update={"server": settings.server.model_copy(update=updates)})
 
 
+def migrate_catalog(settings: Settings) -> None:
+    """Bring the catalog schema up to date before serving (idempotent)."""
+    from storage.factory import open_catalog
+
+    catalog = open_catalog(settings)
+    try:
+        catalog.migrate()
+    finally:
+        catalog.close()
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from scene_api.server import run as run_server
 
     s = server_settings(args, settings)
+    migrate_catalog(s)
     run_server(s, host=s.server.host, port=s.server.port, workers=s.server.workers)
     return 0

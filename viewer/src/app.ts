@@ -129,7 +129,9 @@ class App {
       () => this.layers.tilesets(),
       (settled) => {
         hooks.allTilesLoaded = settled;
-        this.loadingChip.hidden = settled;
+      },
+      (loading) => {
+        this.loadingChip.hidden = !loading;
       },
     );
     lang.onChange(renderTexts);

@@ -12,6 +12,8 @@ export class SettleWatcher {
   private readonly viewer: Viewer;
   private readonly tilesets: () => readonly Cesium3DTileset[];
   private readonly onChange: (settled: boolean) => void;
+  private readonly onLoading: (loading: boolean) => void;
+  private loading = false;
   private quietFrames = 0;
   private settled = false;
   private armed = false;
@@ -21,10 +23,12 @@ export class SettleWatcher {
     viewer: Viewer,
     tilesets: () => readonly Cesium3DTileset[],
     onChange: (settled: boolean) => void,
+    onLoading: (loading: boolean) => void,
   ) {
     this.viewer = viewer;
     this.tilesets = tilesets;
     this.onChange = onChange;
+    this.onLoading = onLoading;
   }
 
   /** Starts watching; call once the camera is placed and the tilesets are added. */
@@ -32,7 +36,6 @@ export class SettleWatcher {
     const scene = this.viewer.scene;
     scene.postRender.addEventListener(() => this.afterFrame());
     scene.camera.moveStart.addEventListener(() => this.kick());
-    scene.camera.moveEnd.addEventListener(() => this.kick());
     this.armed = true;
     this.kick();
   }
@@ -75,8 +78,13 @@ export class SettleWatcher {
     if (!this.armed || this.settled) {
       return;
     }
-    const loaded = this.flights === 0 && this.tilesets().every((tileset) => !tileset.show || tileset.tilesLoaded);
-    this.quietFrames = loaded ? this.quietFrames + 1 : 0;
+    const tilesLoaded = this.tilesets().every((tileset) => !tileset.show || tileset.tilesLoaded);
+    if (tilesLoaded === this.loading) {
+      this.loading = !tilesLoaded;
+      this.onLoading(this.loading);
+    }
+    const quiet = tilesLoaded && this.flights === 0;
+    this.quietFrames = quiet ? this.quietFrames + 1 : 0;
     if (this.quietFrames >= SETTLED_FRAMES) {
       this.setSettled(true);
     } else {
