@@ -158,6 +158,9 @@ def _metadata(table: PropertyTable, columns: list[EncodedColumn], out: _Writer) 
         klass["name"] = table.class_name
     props: dict[str, Any] = {}
     for c in columns:
+        empty = c.string_offsets is not None and not any(c.string_offsets)
+        if empty and not c.definition["required"]:
+            continue  # every value is no-data: an optional property may be left out of the table
         prop: dict[str, Any] = {"values": out.plain_view(c.values)}
         if c.string_offsets is not None:
             prop["stringOffsets"] = out.plain_view(c.string_offsets)

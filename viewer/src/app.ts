@@ -115,7 +115,6 @@ class App {
     };
 
     this.viewer = createViewer(sceneElement);
-    (window as unknown as Record<string, unknown>)["__dbgViewer"] = this.viewer; // DEBUG
     this.viewer.scene.renderError.addEventListener((_scene: unknown, error: unknown) => {
       recordError(hooks, `render error: ${String(error)}`);
     });

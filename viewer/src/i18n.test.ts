@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatNumber, keysOf, normaliseLang, otherLang, resolveLang, translate } from "./i18n";
+import { formatNumber, keysOf, normaliseLang, otherLang, resolveLang, translate, translateKind } from "./i18n";
 
 describe("i18n", () => {
   it("both languages define exactly the same keys", () => {
@@ -46,6 +46,7 @@ describe("i18n", () => {
 
   it("a key no dictionary knows reads as the key itself", () => {
     expect(translate("en", "no.such.key")).toBe("no.such.key");
+    expect(translate("en", "constructor")).toBe("constructor");
   });
 
   it("the title is in the chosen language", () => {
@@ -56,5 +57,12 @@ describe("i18n", () => {
   it("numbers are grouped the way the language writes them", () => {
     expect(formatNumber("en", 1234567)).toBe("1,234,567");
     expect(formatNumber("en", 1.23456)).toBe("1.235");
+  });
+
+  it("known layer kinds are translated and unknown ones read as they are", () => {
+    expect(translateKind("zh-CN", "buildings")).toBe("建筑");
+    expect(translateKind("en", "Buildings")).toBe("Buildings");
+    expect(translateKind("en", "bim")).toBe("BIM model");
+    expect(translateKind("zh-CN", "utility_network")).toBe("utility_network");
   });
 });

@@ -56,6 +56,13 @@ const zhCN = {
   "error.server": "服务器错误（{status}）。",
   "error.badResponse": "服务器返回了无法识别的数据。",
   "message.close": "关闭提示",
+  "kind.buildings": "建筑",
+  "kind.building": "建筑",
+  "kind.bim": "BIM 模型",
+  "kind.pointcloud": "点云",
+  "kind.point_cloud": "点云",
+  "kind.terrain": "地形",
+  "kind.mesh": "三维网格",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -111,6 +118,13 @@ const en: Record<MessageKey, string> = {
   "error.server": "Server error ({status}).",
   "error.badResponse": "The server sent data the viewer does not understand.",
   "message.close": "Dismiss",
+  "kind.buildings": "Buildings",
+  "kind.building": "Buildings",
+  "kind.bim": "BIM model",
+  "kind.pointcloud": "Point cloud",
+  "kind.point_cloud": "Point cloud",
+  "kind.terrain": "Terrain",
+  "kind.mesh": "Mesh",
 };
 
 const dictionaries: Record<Lang, Readonly<Record<string, string>>> = { "zh-CN": zhCN, en };
@@ -151,16 +165,27 @@ export function otherLang(lang: Lang): Lang {
   return lang === "en" ? "zh-CN" : "en";
 }
 
+function lookup(lang: Lang, key: string): string | undefined {
+  const dictionary = dictionaries[lang];
+  return Object.hasOwn(dictionary, key) ? dictionary[key] : undefined;
+}
+
 /**
  * Looks `key` up in `lang`, falling back to the default language and then to
  * the key itself, and fills `{name}` placeholders from `params`.
  */
 export function translate(lang: Lang, key: string, params: Params = {}): string {
-  const template = dictionaries[lang][key] ?? dictionaries[DEFAULT_LANG][key] ?? key;
+  const template = lookup(lang, key) ?? lookup(DEFAULT_LANG, key) ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     return value === undefined ? whole : String(value);
   });
+}
+
+/** The name of a layer kind ("buildings" → "建筑"); kinds the dictionary lacks read as they are. */
+export function translateKind(lang: Lang, kind: string): string {
+  const key = `kind.${kind.toLowerCase()}`;
+  return lookup(lang, key) ?? lookup(DEFAULT_LANG, key) ?? kind;
 }
 
 /** Every key of a language's dictionary (used by tests to compare languages). */

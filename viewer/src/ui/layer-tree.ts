@@ -1,7 +1,7 @@
 // The layer tree (data-testid="layer-tree"): per layer a visibility checkbox, an
 // opacity slider, a "fly to" button, its feature count and its loading status.
 
-import { formatNumber } from "../i18n";
+import { formatNumber, translateKind } from "../i18n";
 import type { LayerState } from "../scene/layers";
 import { el, replaceChildren } from "./dom";
 import type { LangStore } from "./lang";
@@ -21,6 +21,7 @@ interface Row {
   readonly opacityValue: HTMLOutputElement;
   readonly fly: HTMLButtonElement;
   readonly count: HTMLSpanElement;
+  readonly kind: HTMLSpanElement | null;
   readonly status: HTMLSpanElement;
 }
 
@@ -87,7 +88,7 @@ export class LayerTree {
     const count = el("span", { class: "layer-count" });
     const status = el("span", { class: "layer-status" });
     const title = el("label", { class: "layer-title", for: toggleId }, state.info.title);
-    const kind = state.info.kind === "" ? null : el("span", { class: "layer-kind" }, state.info.kind);
+    const kind = state.info.kind === "" ? null : el("span", { class: "layer-kind" });
 
     toggle.addEventListener("change", () => this.actions.toggle(id, toggle.checked));
     opacity.addEventListener("input", () => this.actions.opacity(id, Number(opacity.value) / 100));
@@ -100,7 +101,7 @@ export class LayerTree {
       el("div", { class: "layer-meta" }, count, status),
       el("div", { class: "layer-opacity-row" }, opacityLabel, opacity, opacityValue),
     );
-    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, status };
+    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, kind, status };
     return row;
   }
 
@@ -127,6 +128,9 @@ export class LayerTree {
     row.opacity.setAttribute("aria-label", this.lang.t("layer.opacityOf", { title }));
     row.opacityLabel.textContent = this.lang.t("layer.opacity");
     row.opacityValue.textContent = `${percent}%`;
+    if (row.kind !== null) {
+      row.kind.textContent = translateKind(this.lang.lang, state.info.kind);
+    }
     row.fly.textContent = this.lang.t("layer.fly");
     row.fly.title = this.lang.t("layer.flyTitle", { title });
     row.fly.disabled = state.info.bbox === null && state.tileset === null;
