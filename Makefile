@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql-15-postgis-3 chromium chromium-driver nginx-light
+APT_PACKAGES := postgresql-15-postgis-3 chromium chromium-driver nginx-light wrk fonts-noto-cjk
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: setup system python node viewer demo test lint typecheck services bench clean

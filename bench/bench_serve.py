@@ -195,6 +195,7 @@ def run(tmp: Path, buildings: int, workers: Sequence[int], wrk: WrkSettings) -> 
     stored = stored_objects(data_dir, paths)
     root = tmp / "www"
     nginx_tree(root, stored)
+    tmp.chmod(0o755)  # started by root, nginx's workers run as "nobody": let them read www/
     factories: dict[str, ServerFactory] = {
         "twin": lambda w: twin_server(data_dir, w, tmp),
         "nginx": lambda w: nginx_server(root, w, tmp / f"nginx-w{w}"),

@@ -34,7 +34,7 @@ class TilingSettings(BaseModel):
     scheduler: str | None = None
     n_workers: int | None = Field(default=None, ge=1)
     processes: bool = False  # LocalCluster with worker processes instead of threads
-    gzip_level: int = Field(default=6, ge=1, le=9)
+    gzip_level: int = Field(default=1, ge=1, le=9)  # meshopt data: level 1 is within 5% of 9
 
 
 class S3Location(BaseModel):

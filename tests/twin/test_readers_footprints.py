@@ -150,3 +150,14 @@ def test_attributes_keep_their_types() -> None:
     )
     assert fps.schema == {"height": "number", "floors": "integer", "use": "string"}
     assert isinstance(fps.attributes, gpd.pd.DataFrame)
+
+
+def test_a_parent_field_links_features_by_their_layer_qualified_ids() -> None:
+    frame = sample_frame("EPSG:4547", n=3)
+    frame["podium"] = [None, "B000", "B000"]
+    fps = load_footprints(
+        frame, layer="b", rule=HeightRule(field="height"), id_field="bid", parent_field="podium"
+    )
+    assert fps.parent_ids is not None
+    assert list(fps.parent_ids) == [None, "b:B000", "b:B000"]
+    assert "podium" not in fps.attributes.columns

@@ -31,7 +31,12 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
 
     frame = generate_demo_city(buildings, seed)
     fps = load_footprints(
-        frame, layer=DEMO_LAYER, rule=HeightRule(field="height"), id_field="id", source="demo city"
+        frame,
+        layer=DEMO_LAYER,
+        rule=HeightRule(field="height"),
+        id_field="id",
+        parent_field="parent_id",
+        source="demo city",
     )
     store = open_object_store(settings)
     catalog = open_catalog(settings)

@@ -30,6 +30,7 @@ def register(sub: Any) -> None:
     b.add_argument("--storey-height", type=float, default=3.0, help="metres per floor (3.0)")
     b.add_argument("--base-height-field", help="attribute with the base height in metres")
     b.add_argument("--id-field", help="attribute with a stable id (default: the source FID)")
+    b.add_argument("--parent-field", help="attribute with the source id of a parent feature")
     b.add_argument("--crs", help="source CRS: EPSG code, WKT, PROJ string or .prj/.wkt file")
     b.add_argument("--source-layer", help="layer inside a multi-layer source (GeoPackage)")
     b.add_argument("--scheduler", help="address of an existing Dask scheduler")
@@ -54,6 +55,7 @@ def load(args: argparse.Namespace) -> FootprintSet:
         layer=args.layer,
         rule=rule,
         id_field=args.id_field,
+        parent_field=args.parent_field,
         crs_text=args.crs,
         source=args.path.name,
     )

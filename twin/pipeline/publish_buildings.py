@@ -236,6 +236,9 @@ def _load_rows(
     if len(attrs) != len(ids):  # an empty attribute table gives one line per row of "{}"
         attrs = ["{}"] * len(ids)
     wkb = shapely.to_wkb(placed.lonlat)
+    parents = (
+        fps.parent_ids if fps.parent_ids is not None else np.full(len(ids), None, dtype=object)
+    )
     for lo in range(0, len(ids), ROW_BATCH):
         hi = min(lo + ROW_BATCH, len(ids))
         catalog.add_features(
@@ -244,7 +247,7 @@ def _load_rows(
             FeatureRows(
                 ids=ids[lo:hi],
                 classes=["building"] * (hi - lo),
-                parent_ids=[None] * (hi - lo),
+                parent_ids=list(parents[lo:hi]),
                 attributes_json=attrs[lo:hi],
                 footprints_wkb=list(wkb[lo:hi]),
                 bboxes=placed.bounds_deg[lo:hi],

@@ -97,6 +97,7 @@ class FootprintSet:
     base: npt.NDArray[np.float64]
     top: npt.NDArray[np.float64]
     attributes: pd.DataFrame  # JSON-ready columns, index 0..n-1
+    parent_ids: npt.NDArray[np.object_] | None = None  # feature ids ("layer:source_id") or None
     schema: dict[str, AttributeType] = field(default_factory=dict)
     report: IngestReport | None = None
 
@@ -213,6 +214,7 @@ def load_footprints(
     layer: str,
     rule: HeightRule,
     id_field: str | None = None,
+    parent_field: str | None = None,
     crs_text: str | None = None,
     source: str = "input",
 ) -> FootprintSet:
@@ -286,6 +288,12 @@ def load_footprints(
     drop = {frame.geometry.name}
     if id_field is not None:
         drop.add(id_field)
+    parents = np.full(n, None, dtype=object)
+    if parent_field is not None:
+        if parent_field not in frame.columns:
+            raise InvalidInputError(f"parent field {parent_field!r} not found in the source")
+        parents = _id_texts(frame[parent_field])
+        drop.add(parent_field)
     attrs = frame.drop(columns=[c for c in frame.columns if c in drop])
     attrs = attrs.rename(columns={c: f"{c}_" for c in attrs.columns if c in {"id", "class"}})
     attrs_ready, schema = _json_ready(attrs.loc[keep])
@@ -309,6 +317,9 @@ def load_footprints(
         geometries=geoms[idx],
         base=base[idx],
         top=base[idx] + height[idx],
+        parent_ids=np.array(
+            [None if p is None else f"{layer}:{p}" for p in parents[idx]], dtype=object
+        ),
         attributes=attrs_ready,
         schema=schema,
         report=report,

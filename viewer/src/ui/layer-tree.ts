@@ -87,7 +87,7 @@ export class LayerTree {
     const fly = el("button", { type: "button", class: "button button-small", "data-testid": `layer-fly-${id}` });
     const count = el("span", { class: "layer-count" });
     const status = el("span", { class: "layer-status" });
-    const title = el("label", { class: "layer-title", for: toggleId }, state.info.title);
+    const title = el("label", { class: "layer-title", for: toggleId, title: state.info.title }, state.info.title);
     const kind = state.info.kind === "" ? null : el("span", { class: "layer-kind" });
 
     toggle.addEventListener("change", () => this.actions.toggle(id, toggle.checked));
