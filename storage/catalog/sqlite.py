@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import repeat
@@ -203,7 +203,9 @@ class SQLiteCatalog:
             with self._tx() as conn:
                 _require_building(conn, layer_id, version)
             return
-        wkbs = shapely.to_wkb(geoms).tolist()
+        # the input WKB is already 2D unless footprints_2d had to flatten it: keep its bytes
+        given = rows.footprints_wkb
+        wkbs = shapely.to_wkb(geoms).tolist() if _has_z_wkb(given) else list(given)
         bounds = shapely.bounds(geoms)
         boxes = np.asarray(rows.bboxes, dtype=np.float64)
         zmin = np.asarray(rows.zmin, dtype=np.float64).tolist()
@@ -393,3 +395,13 @@ def _translate(exc: sqlite3.Error) -> TwinError:
     if "unable to open" in text or "disk i/o" in text or "readonly" in text:
         return BackendUnavailableError("the catalog database cannot be opened")
     return CatalogError()
+
+
+def _has_z_wkb(wkbs: Sequence[bytes]) -> bool:
+    """True if any WKB declares Z (ISO 1000+ codes or the EWKB Z flag)."""
+    for b in wkbs:
+        little = b[0] == 1
+        code = int.from_bytes(b[1:5], "little" if little else "big")
+        if code & 0x80000000 or (code & 0xFFFF) >= 1000:
+            return True
+    return False
