@@ -11,6 +11,7 @@ from typing import cast
 
 from starlette.requests import Request
 
+from scene_api.services.hot_cache import HotCache
 from scene_api.services.tileset_cache import TilesetCache
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
@@ -23,6 +24,7 @@ class SceneContext:
     store: ObjectStore
     catalog: Catalog
     tilesets: TilesetCache = field(default_factory=TilesetCache)
+    hot: HotCache = field(default_factory=HotCache)
 
 
 async def get_ctx(request: Request) -> SceneContext:

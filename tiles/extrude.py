@@ -153,17 +153,35 @@ def _triangulate(
         within = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + 1
         parts.append(np.stack([s, s + within, s + within + 1], axis=1))
 
-    for p in np.flatnonzero(~fan):
-        r0, r1 = int(polygon_ring_offsets[p]), int(polygon_ring_offsets[p + 1])
-        v0 = int(ring_start[r0])
-        v1 = int(ring_start[r1 - 1] + ring_len[r1 - 1])
-        if ring_len[r0] < 3:
+    # the rest (non-convex or with holes) goes through earcut one polygon at a time;
+    # keep the loop lean: plain ints, cached ring-end arrays, offsets added afterwards
+    others = np.flatnonzero(~fan)
+    r0s = polygon_ring_offsets[others].tolist()
+    r1s = polygon_ring_offsets[others + 1].tolist()
+    starts = ring_start.tolist()
+    lengths = ring_len.tolist()
+    single_end: dict[int, npt.NDArray[np.uint32]] = {}
+    chunks: list[npt.NDArray[np.uint32]] = []
+    bases: list[int] = []
+    for r0, r1 in zip(r0s, r1s, strict=True):
+        v0 = starts[r0]
+        if lengths[r0] < 3:
             continue
-        ends = (ring_start[r0:r1] + ring_len[r0:r1] - v0).astype(np.uint32)
-        local = xy[v0:v1]
-        tris = mapbox_earcut.triangulate_float64(local - local.mean(axis=0), ends)
-        if len(tris):
-            parts.append(tris.astype(np.int64).reshape(-1, 3) + v0)
+        if r1 - r0 == 1:
+            n = lengths[r0]
+            ends = single_end.get(n)
+            if ends is None:
+                ends = single_end[n] = np.array([n], dtype=np.uint32)
+            tris = mapbox_earcut.triangulate_float64(xy[v0 : v0 + n], ends)
+        else:
+            ends = (ring_start[r0:r1] + ring_len[r0:r1] - v0).astype(np.uint32)
+            tris = mapbox_earcut.triangulate_float64(xy[v0 : int(ends[-1]) + v0], ends)
+        chunks.append(tris)
+        bases.append(v0)
+    if chunks:
+        counts = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
+        flat = np.concatenate(chunks).astype(np.int64) + np.repeat(np.asarray(bases), counts)
+        parts.append(flat.reshape(-1, 3))
     if not parts:
         return np.zeros((0, 3), dtype=np.int64)
     triangles = np.concatenate(parts)

@@ -91,14 +91,23 @@ def content(
 ) -> TileReply:
     """An object under the layer's version prefix; ``version=None`` means the current one."""
     rel = _safe_relative(path)
-    layer = ctx.catalog.get_layer(layer_id)
+    # versioned URLs may use a layer record up to a second old: the version is in the URL
+    if version is None:
+        layer = ctx.catalog.get_layer(layer_id)
+    else:
+        layer = ctx.hot.layer(layer_id, ctx.catalog.get_layer)
     current, tileset_key = _published(layer)
     wanted = current if version is None else version
     prefix = version_prefix(tileset_key, current, wanted)
     key = validate_key(prefix + rel)
     if not key.startswith(prefix):
         raise InvalidKeyError("the path leaves the layer's tiles")
-    info = ctx.store.head(key)
+    # a version's objects are written once: their infos can be cached for good
+    info = (
+        ctx.hot.immutable_object(key, ctx.store.head)
+        if version is not None
+        else ctx.store.head(key)
+    )
     return _object_reply(ctx, info, wanted, path, immutable=version is not None, cond=cond)
 
 

@@ -93,6 +93,7 @@ class SQLiteCatalog:
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB: bulk loads, R*Tree
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA case_sensitive_like = ON")
             except sqlite3.Error:
@@ -206,8 +207,11 @@ class SQLiteCatalog:
         # the input WKB is already 2D unless footprints_2d had to flatten it: keep its bytes
         given = rows.footprints_wkb
         wkbs = shapely.to_wkb(geoms).tolist() if _has_z_wkb(given) else list(given)
-        bounds = shapely.bounds(geoms)
         boxes = np.asarray(rows.bboxes, dtype=np.float64)
+        # the R*Tree is filled from the bbox columns: they must hold the footprints' bounds
+        bounds = shapely.bounds(geoms)
+        if not np.allclose(boxes, bounds, rtol=0.0, atol=1e-9):
+            raise IngestError("feature rows: bboxes do not match the footprints' bounds")
         zmin = np.asarray(rows.zmin, dtype=np.float64).tolist()
         zmax = np.asarray(rows.zmax, dtype=np.float64).tolist()
         attributes = [_sqlite_json(text) for text in rows.attributes_json]
@@ -225,10 +229,6 @@ class SQLiteCatalog:
                 boxes[:, 3].tolist(), zmin, zmax, rows.content_keys,
                 strict=True,
             )  # fmt: skip
-            tree_rows = zip(
-                rids, bounds[:, 0].tolist(), bounds[:, 2].tolist(),
-                bounds[:, 1].tolist(), bounds[:, 3].tolist(), strict=True,
-            )  # fmt: skip
             try:
                 conn.executemany(
                     "INSERT INTO features (rid, layer_id, version, id, class, parent_id, "
@@ -242,7 +242,12 @@ class SQLiteCatalog:
                 if "json" not in str(exc).lower():
                     raise
                 raise IngestError(REFUSED_ROWS) from exc
-            conn.executemany("INSERT INTO features_rtree VALUES (?, ?, ?, ?, ?)", tree_rows)
+            # one statement, run inside SQLite (the GIL is released while it runs)
+            conn.execute(
+                "INSERT INTO features_rtree SELECT rid, minx, maxx, miny, maxy FROM features "
+                "WHERE rid >= ? AND rid < ?",
+                (start, start + n),
+            )
 
     def publish_version(
         self,

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from storage.factory import open_catalog, open_object_store
-from twin.pipeline.executor import open_client
+from twin.pipeline.executor import TileCluster
 from twin.pipeline.publish_buildings import publish_buildings
 from twin.readers.footprints import HeightRule, load_footprints
 from twin.settings import Settings
@@ -42,12 +42,12 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
-        with open_client(settings.tiling) as client:
+        with TileCluster(settings.tiling) as cluster:
             result = publish_buildings(
                 fps,
                 store=store,
                 catalog=catalog,
-                client=client,
+                client=cluster.client(),
                 tiling=settings.tiling,
                 title=DEMO_TITLE,
                 progress=sys.stderr.isatty(),

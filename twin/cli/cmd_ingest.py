@@ -10,10 +10,10 @@ from typing import Any
 
 from storage.factory import open_catalog, open_object_store
 from twin.errors import IngestError
-from twin.pipeline.executor import open_client
+from twin.pipeline.executor import TileCluster
 from twin.pipeline.publish_buildings import publish_buildings
 from twin.readers.footprints import FootprintSet, HeightRule, load_footprints, read_vector
-from twin.settings import Settings
+from twin.settings import Settings, TilingSettings
 
 
 def register(sub: Any) -> None:
@@ -67,6 +67,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             k: v for k, v in {"scheduler": args.scheduler, "n_workers": args.workers}.items() if v
         }
     )
+    with TileCluster(tiling) as cluster:  # workers boot while the input is read
+        return ingest(args, settings, tiling, cluster)
+
+
+def ingest(
+    args: argparse.Namespace, settings: Settings, tiling: TilingSettings, cluster: TileCluster
+) -> int:
     fps = load(args)
     report = fps.report
     assert report is not None
@@ -85,16 +92,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
-        with open_client(tiling) as client:
-            result = publish_buildings(
-                fps,
-                store=store,
-                catalog=catalog,
-                client=client,
-                tiling=tiling,
-                title=args.title,
-                progress=not args.no_progress and sys.stderr.isatty(),
-            )
+        result = publish_buildings(
+            fps,
+            store=store,
+            catalog=catalog,
+            client=cluster.client(),
+            tiling=tiling,
+            title=args.title,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
     finally:
         catalog.close()
     print(

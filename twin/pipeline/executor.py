@@ -1,11 +1,15 @@
-"""Where tiling runs: a Dask LocalCluster by default, or an existing cluster by address."""
+"""Where tiling runs: a Dask LocalCluster by default, or an existing cluster by address.
+
+``TileCluster`` starts the cluster in a background thread, so worker processes
+boot while the main process reads and validates the input.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 
 from distributed import Client, LocalCluster
 
@@ -15,39 +19,76 @@ from twin.settings import TilingSettings
 log = logging.getLogger("twin.pipeline")
 
 
-@contextmanager
-def open_client(tiling: TilingSettings) -> Iterator[Client]:
-    if tiling.scheduler:
-        try:
-            client = Client(tiling.scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise BackendUnavailableError(
-                f"cannot reach the Dask scheduler at {tiling.scheduler}"
-            ) from exc
-        log.info("dask scheduler", extra={"scheduler": tiling.scheduler})
-        try:
-            yield client
-        finally:
-            client.close()
-        return
+class TileCluster:
+    """A Dask client for tiling; use as a context manager. The constructor does no I/O."""
 
-    # Threads by default: the heavy steps (GEOS, meshopt, zlib, SQLite) release the GIL, and
-    # threads share the layer's arrays instead of pickling them to worker processes.
-    cpus = os.cpu_count() or 1
-    processes = tiling.processes
-    workers = tiling.n_workers or (min(cpus, 8) if processes else 1)
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1 if processes else cpus,
-        processes=processes,
-        dashboard_address=None,
-        silence_logs=logging.WARNING,
-        memory_limit=0,
-    )
-    client = Client(cluster)
-    log.info("dask local cluster", extra={"workers": workers, "processes": processes})
-    try:
-        yield client
-    finally:
+    def __init__(self, tiling: TilingSettings) -> None:
+        self.tiling = tiling
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-cluster")
+        self._started: Future[tuple[Client, LocalCluster | None]] | None = None
+
+    def start(self) -> TileCluster:
+        if self._started is None:
+            self._started = self._pool.submit(self._connect)
+        return self
+
+    def client(self) -> Client:
+        return self.start()._wait()[0]
+
+    @property
+    def workers(self) -> int:
+        info = self.client().scheduler_info()
+        return max(1, len(info.get("workers", {})))
+
+    def _wait(self) -> tuple[Client, LocalCluster | None]:
+        assert self._started is not None
+        return self._started.result()
+
+    def _connect(self) -> tuple[Client, LocalCluster | None]:
+        tiling = self.tiling
+        if tiling.scheduler:
+            try:
+                client = Client(tiling.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise BackendUnavailableError(
+                    f"cannot reach the Dask scheduler at {tiling.scheduler}"
+                ) from exc
+            log.info("dask scheduler", extra={"scheduler": tiling.scheduler})
+            return client, None
+        cpus = os.cpu_count() or 1
+        processes = tiling.processes
+        workers = tiling.n_workers or (min(cpus, 8) if processes else 1)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1 if processes else cpus,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+            memory_limit=0,
+        )
+        log.info("dask local cluster", extra={"workers": workers, "processes": processes})
+        return Client(cluster), cluster
+
+    def close(self) -> None:
+        if self._started is None:
+            return
+        try:
+            client, cluster = self._wait()
+        except Exception:  # a cluster that never started has nothing to close
+            return
+        finally:
+            self._pool.shutdown(wait=False)
         client.close()
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
+
+    def __enter__(self) -> TileCluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

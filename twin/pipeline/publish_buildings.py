@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from itertools import islice
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +97,16 @@ def publish_buildings(
         nodes = [n for n in tree.walk() if len(n.content)]
         content_of = _content_index(nodes, len(fps))
         clock.lap("partition")
-        futures = _submit_tiles(client, store, fps, placed, nodes, prefix, tiling.gzip_level)
-        clock.lap("submit")
-        _load_rows(catalog, layer, version, fps, placed, nodes, content_of)
-        clock.lap("catalog_rows")
-        results = _gather(futures, progress, layer)
-        clock.lap("tiles_wait")
+        rows = _RowLoader(catalog, layer, version, fps, placed, nodes, content_of)
+        rows.start()
+        try:
+            results = _run_tiles(
+                client, store, fps, placed, nodes, prefix, tiling.gzip_level, progress
+            )
+            clock.lap("tiles")
+        finally:
+            rows.join()
+        clock.lap("catalog_rows_wait")
         doc = tileset_json(
             tree,
             frame=placed.frame,
@@ -187,7 +193,7 @@ def _property_table(fps: FootprintSet, idx: npt.NDArray[np.int64]) -> PropertyTa
     return PropertyTable(class_name="building", columns=columns, count=len(idx))
 
 
-def _submit_tiles(
+def _run_tiles(
     client: Client,
     store: ObjectStore,
     fps: FootprintSet,
@@ -195,30 +201,59 @@ def _submit_tiles(
     nodes: list[TileNode],
     prefix: str,
     gzip_level: int,
-) -> list[Any]:
+    progress: bool,
+) -> list[TileResult]:
+    """Build every tile on the cluster, keeping a bounded number of tasks in flight."""
+    threads = sum(client.nthreads().values()) or 1
+    window = max(4, 4 * threads)
     store_future = client.scatter(store, broadcast=True)
-    futures = []
-    for node in nodes:
+    pending = iter(nodes)
+
+    def submit(node: TileNode) -> Any:
         task = TileTask(
             key=prefix + _content_uri(node.address),
             footprints=placed.footprints(node.content),
             table=_property_table(fps, node.content),
             gzip_level=gzip_level,
         )
-        futures.append(client.submit(build_tile, task, store_future, pure=False))
-    return futures
+        return client.submit(build_tile, task, store_future, pure=False)
 
-
-def _gather(futures: list[Any], progress: bool, layer: str) -> list[TileResult]:
     results: list[TileResult] = []
-    bar = tqdm(total=len(futures), desc=f"tiles {layer}", unit="tile", disable=not progress)
+    bar = tqdm(total=len(nodes), desc=f"tiles {fps.layer}", unit="tile", disable=not progress)
+    running = as_completed([submit(n) for n in islice(pending, window)])
     try:
-        for future in as_completed(futures):
+        for future in running:
             results.append(future.result())
             bar.update(1)
+            nxt = next(pending, None)
+            if nxt is not None:
+                running.add(submit(nxt))
+    except BaseException:
+        client.cancel(list(running.futures))
+        raise
     finally:
         bar.close()
     return results
+
+
+class _RowLoader(threading.Thread):
+    """Loads the catalog rows while the cluster builds tiles; re-raises in ``join``."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(name="twin-catalog-rows", daemon=True)
+        self._args = args
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            _load_rows(*self._args)
+        except BaseException as exc:  # handed to the main thread in join()
+            self._error = exc
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
 
 
 def _load_rows(
