@@ -9,7 +9,8 @@ from pyproj import CRS, Transformer
 
 #: a custom city grid: transverse Mercator on CGCS2000's ellipsoid with local false origin
 CITY_GRID_WKT = CRS.from_proj4(
-    "+proj=tmerc +lat_0=22.5 +lon_0=114.05 +k=1 +x_0=50000 +y_0=30000 +ellps=GRS80 +units=m +no_defs"
+    "+proj=tmerc +lat_0=22.5 +lon_0=114.05 +k=1 +x_0=50000 +y_0=30000 "
+    "+ellps=GRS80 +units=m +no_defs"
 ).to_wkt()
 
 CENTRE_LONLAT = (114.055, 22.541)  # Futian, Shenzhen

@@ -171,8 +171,8 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     catalog = open_catalog(settings)
     before = sorted(i.key for i in store.list("layers/futian/"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "twin.cli.main", "ingest", "buildings", str(big), "--layer", "futian",
-         "--height-field", "height", "--id-field", "bid", "--no-progress"],
+        [sys.executable, "-m", "twin.cli.main", "ingest", "buildings", str(big),
+         "--layer", "futian", "--height-field", "height", "--id-field", "bid", "--no-progress"],
         env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

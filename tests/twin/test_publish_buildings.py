@@ -93,7 +93,7 @@ def test_a_published_layer_is_in_the_catalog_and_the_store(
     assert (layer.version, layer.feature_count, layer.tileset_key) == (1, 12, result.tileset_key)
     assert layer.kind == "buildings" and layer.crs == "EPSG:4547"
     assert layer.bbox is not None
-    west, south, east, north = layer.bbox
+    west, south, _east, _north = layer.bbox
     assert west == pytest.approx(CENTRE_LONLAT[0], abs=1e-6)
     assert south == pytest.approx(CENTRE_LONLAT[1], abs=1e-6)
     assert (layer.zmin, layer.zmax) == (0.0, 21.0)

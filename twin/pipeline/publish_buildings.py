@@ -19,8 +19,8 @@ import json
 import logging
 import threading
 import time
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
