@@ -19,7 +19,9 @@ import pytest
 from tests.services import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, PostGIS, seaweedfs
 from twin.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("TWIN_TEST_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 BACKENDS = [b for b in os.environ.get("TWIN_TEST_BACKENDS", "embedded,services").split(",") if b]
 
 
