@@ -138,6 +138,8 @@ class ViewerPages:
 
     def close(self) -> None:
         for page in self.pages:
+            if page.is_closed():
+                continue
             try:
                 page.evaluate("() => window.localStorage.clear()")  # the language choice
                 page.close()

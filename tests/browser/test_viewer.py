@@ -301,6 +301,7 @@ def test_the_camera_is_kept_in_the_url_and_restored_from_it(
     moved_image = canvas_image(viewer)
     url = viewer.url
     assert "#cam=" in url, url
+    viewer.close()  # one page rendering at a time: SwiftShader shares two cores
 
     restored_page = viewer_pages.open(url.removeprefix(viewer_pages.server.base_url))
     restored_hash = restored_page.evaluate("() => location.hash")

@@ -205,3 +205,56 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     )
     assert "futian v3" in out.stdout
     assert list(store.list(version_prefix("futian", 2))) == []
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ingest_runs_on_an_existing_dask_cluster_given_by_address(
+    settings: Settings, gpkg: Path, tmp_path: Path
+) -> None:
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    scheduler = subprocess.Popen(
+        [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+         "--dashboard-address", ":0", "--no-show"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [str(bin_dir / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+         "--no-dashboard", "--name", "twin-test-worker"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        out = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian",
+                   "--height-field", "height", "--id-field", "bid", "--scheduler", address)  # fmt: skip
+        assert "futian v1: 12 buildings" in out.stdout
+        with Client(address, timeout="30s") as client:
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+        assert list(executed.values())[0] >= 1  # the external worker built the tiles
+        store = open_object_store(settings)
+        assert any(i.key.endswith(".glb") for i in store.list(version_prefix("futian", 1)))
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(settings: Settings, gpkg: Path) -> None:
+    proc = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian", "--height", "9",
+                "--scheduler", f"tcp://127.0.0.1:{_free_port()}", check=False)  # fmt: skip
+    assert proc.returncode != 0
+    assert "Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr
