@@ -27,6 +27,7 @@ from playwright.sync_api import (
     Page,
     Request,
     Response,
+    expect,
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
@@ -96,7 +97,8 @@ class Recorder:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
-            self.console_errors.append(f"{message.text} ({message.location.get('url', '?')})")
+            where = message.location.get("url")
+            self.console_errors.append(f"{message.text} ({where})" if where else message.text)
 
     def _response(self, response: Response) -> None:
         self.responses.append((response.status, response.url))
@@ -258,6 +260,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             f"{CHROMIUM} is missing: install Debian's chromium (make system)", pytrace=False
         )
     profile = tmp_path_factory.mktemp("chromium-profile")
+    expect.set_options(timeout=15_000)  # SwiftShader on 2 cores: 5 s is tight for a panel
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile,

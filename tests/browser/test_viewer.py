@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import (
     DEMO_LAYER,
@@ -42,7 +43,7 @@ def search(page: Page, feature_id: str) -> None:
     page.get_by_test_id("search-submit").click()
     try:
         page.wait_for_function("(id) => window.__twin.lastPicked === id", arg=feature_id)
-    except Exception:
+    except PlaywrightTimeout:
         pytest.fail(
             f"searching {feature_id!r} did not select it: window.__twin = {twin_state(page)}",
             pytrace=False,
