@@ -29,7 +29,7 @@ class PlacedFootprints:
     """All features of a layer, placed in one east-north-up frame."""
 
     frame: EnuFrame
-    lonlat: npt.NDArray[np.object_]  # shapely geometries in lon/lat, exteriors CCW
+    lonlat_wkb: npt.NDArray[np.object_]  # WKB of the footprints in lon/lat, exteriors CCW
     bounds_deg: F64  # (n, 4) west, south, east, north
     centre: F64  # (n, 2) east/north of each feature's bbox centre in the frame
     size: F64  # (n,) max(horizontal diagonal, height) in metres
@@ -120,7 +120,7 @@ def place_footprints(
     vertex_count = np.bincount(feature_of_ring, weights=ring_vertices, minlength=n).astype(np.int64)
     return PlacedFootprints(
         frame=frame,
-        lonlat=lonlat,
+        lonlat_wkb=np.asarray(shapely.to_wkb(lonlat), dtype=object),
         bounds_deg=bounds,
         centre=centre,
         size=np.maximum(diag, top - base),

@@ -33,7 +33,9 @@ class TilingSettings(BaseModel):
     max_bytes_per_tile: int = Field(default=2_000_000, ge=10_000)
     scheduler: str | None = None
     n_workers: int | None = Field(default=None, ge=1)
-    processes: bool = False  # LocalCluster with worker processes instead of threads
+    # Worker processes by default: tiles build in parallel with the catalog load in the main
+    # process (threads would share one GIL); ``n_workers`` defaults to cores - 1.
+    processes: bool = True
     gzip_level: int = Field(default=1, ge=1, le=9)  # meshopt data: level 1 is within 5% of 9
 
 

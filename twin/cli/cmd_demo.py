@@ -47,7 +47,7 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
                 fps,
                 store=store,
                 catalog=catalog,
-                client=cluster.client(),
+                client=cluster.client,
                 tiling=settings.tiling,
                 title=DEMO_TITLE,
                 progress=sys.stderr.isatty(),

@@ -96,7 +96,7 @@ def ingest(
             fps,
             store=store,
             catalog=catalog,
-            client=cluster.client(),
+            client=cluster.client,
             tiling=tiling,
             title=args.title,
             progress=not args.no_progress and sys.stderr.isatty(),

@@ -15,26 +15,27 @@ removes. Readers never see a half-written layer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 from distributed import Client, as_completed
 from tqdm import tqdm
 
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
-from tiles.build_tile import TileResult, TileTask, build_tile
-from tiles.gltf import PropertyColumn, PropertyTable
+from tiles.build_tile import TileResult
 from tiles.layout import PlacedFootprints, estimated_bytes, place_footprints
 from tiles.partition import PartitionLimits, TileNode, partition
+from tiles.tile_source import TileSource, build_source_tile
 from tiles.tileset import tileset_json
 from twin.domain import FeatureRows
 from twin.naming import validate_layer_id, version_prefix
@@ -70,7 +71,7 @@ def publish_buildings(
     *,
     store: ObjectStore,
     catalog: Catalog,
-    client: Client,
+    client: Client | Callable[[], Client],
     tiling: TilingSettings,
     title: str | None = None,
     progress: bool = False,
@@ -101,7 +102,15 @@ def publish_buildings(
         rows.start()
         try:
             results = _run_tiles(
-                client, store, fps, placed, nodes, prefix, tiling.gzip_level, progress
+                # a cluster still starting is waited for only now, after the main-process work
+                client if isinstance(client, Client) else client(),
+                store,
+                fps,
+                placed,
+                nodes,
+                prefix,
+                tiling.gzip_level,
+                progress,
             )
             clock.lap("tiles")
         finally:
@@ -181,18 +190,6 @@ def _content_index(nodes: list[TileNode], n: int) -> npt.NDArray[np.int64]:
     return content_of
 
 
-def _property_table(fps: FootprintSet, idx: npt.NDArray[np.int64]) -> PropertyTable:
-    columns: dict[str, PropertyColumn] = {
-        "id": PropertyColumn("string", [f"{fps.layer}:{s}" for s in fps.source_ids[idx]])
-    }
-    frame = fps.attributes.iloc[idx]
-    for name, kind in fps.schema.items():
-        col = frame[name]
-        values = col.astype(object).where(col.notna(), None).tolist()
-        columns[name] = PropertyColumn(kind, values)
-    return PropertyTable(class_name="building", columns=columns, count=len(idx))
-
-
 def _run_tiles(
     client: Client,
     store: ObjectStore,
@@ -206,17 +203,23 @@ def _run_tiles(
     """Build every tile on the cluster, keeping a bounded number of tasks in flight."""
     threads = sum(client.nthreads().values()) or 1
     window = max(4, 4 * threads)
+    source = TileSource(
+        placed=dataclasses.replace(placed, lonlat_wkb=np.empty(0, dtype=object)),
+        feature_ids=np.asarray(fps.feature_ids, dtype=object),
+        attributes=fps.attributes,
+        schema=dict(fps.schema),
+    )
+    # shipped once to every worker (by reference on a threaded cluster)
+    source_future = client.scatter(source, broadcast=True)
     store_future = client.scatter(store, broadcast=True)
     pending = iter(nodes)
 
     def submit(node: TileNode) -> Any:
-        task = TileTask(
-            key=prefix + _content_uri(node.address),
-            footprints=placed.footprints(node.content),
-            table=_property_table(fps, node.content),
-            gzip_level=gzip_level,
-        )
-        return client.submit(build_tile, task, store_future, pure=False)
+        key = prefix + _content_uri(node.address)
+        return client.submit(
+            build_source_tile, source_future, key, node.content, store_future, gzip_level,
+            pure=False,
+        )  # fmt: skip
 
     results: list[TileResult] = []
     bar = tqdm(total=len(nodes), desc=f"tiles {fps.layer}", unit="tile", disable=not progress)
@@ -265,35 +268,31 @@ def _load_rows(
     nodes: list[TileNode],
     content_of: npt.NDArray[np.int64],
 ) -> None:
-    # rows go in tile order: neighbours together, which keeps spatial index inserts cheap
+    # rows go in tile order: neighbours together, which keeps spatial index inserts cheap;
+    # attributes are turned into JSON one batch at a time to bound memory
     order = np.argsort(content_of, kind="stable")
-    keys = np.array([_content_uri(n.address) for n in nodes], dtype=object)[content_of[order]]
-    ids = np.asarray(fps.feature_ids, dtype=object)[order]
-    attrs_all = fps.attributes.to_json(orient="records", lines=True, force_ascii=False).splitlines()
-    if len(attrs_all) != len(ids):  # an empty attribute table gives no lines
-        attrs_all = ["{}"] * len(ids)
-    attrs = np.asarray(attrs_all, dtype=object)[order]
-    wkb = shapely.to_wkb(placed.lonlat[order])
+    keys = np.array([_content_uri(n.address) for n in nodes], dtype=object)
+    ids = np.asarray(fps.feature_ids, dtype=object)
     parents = (
         fps.parent_ids if fps.parent_ids is not None else np.full(len(ids), None, dtype=object)
     )
-    parents = parents[order]
-    bounds, zmin, zmax = placed.bounds_deg[order], placed.base[order], placed.top[order]
     for lo in range(0, len(ids), ROW_BATCH):
-        hi = min(lo + ROW_BATCH, len(ids))
+        idx = order[lo : lo + ROW_BATCH]
+        attrs = fps.attributes.iloc[idx].to_json(orient="records", lines=True, force_ascii=False)
+        lines = attrs.splitlines() if fps.schema else ["{}"] * len(idx)
         catalog.add_features(
             layer,
             version,
             FeatureRows(
-                ids=list(ids[lo:hi]),
-                classes=["building"] * (hi - lo),
-                parent_ids=list(parents[lo:hi]),
-                attributes_json=list(attrs[lo:hi]),
-                footprints_wkb=list(wkb[lo:hi]),
-                bboxes=bounds[lo:hi],
-                zmin=zmin[lo:hi],
-                zmax=zmax[lo:hi],
-                content_keys=list(keys[lo:hi]),
+                ids=ids[idx].tolist(),
+                classes=["building"] * len(idx),
+                parent_ids=parents[idx].tolist(),
+                attributes_json=lines,
+                footprints_wkb=placed.lonlat_wkb[idx].tolist(),
+                bboxes=placed.bounds_deg[idx],
+                zmin=placed.base[idx],
+                zmax=placed.top[idx],
+                content_keys=keys[content_of[idx]].tolist(),
             ),
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ class FootprintSet:
     def __len__(self) -> int:
         return len(self.source_ids)
 
-    @property
+    @cached_property
     def feature_ids(self) -> list[str]:
         return [f"{self.layer}:{s}" for s in self.source_ids]
 
