@@ -47,6 +47,7 @@ lint:
 	npm run --prefix viewer typecheck
 
 test: setup services lint
+	npm test --prefix viewer
 	$(BIN)/pytest -q
 
 bench: python

@@ -221,7 +221,9 @@ def wait_healthy(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> Non
     pytest.fail(f"twin serve did not answer /healthz within {SERVER_START_S:.0f} s: {last}")
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API runs an event loop on the main thread while it is
+# open, which would break every later test that starts its own (TestClient, asyncio.run)
+@pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     if not VIEWER_INDEX.is_file():
         pytest.fail(
@@ -253,7 +255,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     if not CHROMIUM.is_file():
         pytest.fail(

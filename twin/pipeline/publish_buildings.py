@@ -223,20 +223,34 @@ def _run_tiles(
 
     results: list[TileResult] = []
     bar = tqdm(total=len(nodes), desc=f"tiles {fps.layer}", unit="tile", disable=not progress)
-    running = as_completed([submit(n) for n in islice(pending, window)])
+    in_flight = [submit(n) for n in islice(pending, window)]
+    running = as_completed(in_flight)
     try:
         for future in running:
+            in_flight.remove(future)
             results.append(future.result())
             bar.update(1)
             nxt = next(pending, None)
             if nxt is not None:
-                running.add(submit(nxt))
+                in_flight.append(submit(nxt))
+                running.add(in_flight[-1])
     except BaseException:
-        client.cancel(list(running.futures))
+        # tasks already running cannot be stopped; let the few in flight (the window is
+        # bounded) end before the caller deletes the version, or they would write after it
+        _settle(in_flight)
         raise
     finally:
         bar.close()
     return results
+
+
+def _settle(futures: list[Any], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    for future in futures:
+        try:
+            future.result(timeout=max(0.1, deadline - time.monotonic()))
+        except Exception:  # their errors add nothing to the first one
+            log.debug("in-flight tile ended with an error during cleanup")
 
 
 class _RowLoader(threading.Thread):
