@@ -236,12 +236,12 @@ def test_ingest_runs_on_an_existing_dask_cluster_given_by_address(
 
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(1, timeout=60)
-        out = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian",
-                   "--height-field", "height", "--id-field", "bid", "--scheduler", address)  # fmt: skip
+        args = ["--height-field", "height", "--id-field", "bid", "--scheduler", address]
+        out = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian", *args)
         assert "futian v1: 12 buildings" in out.stdout
         with Client(address, timeout="30s") as client:
             executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
-        assert list(executed.values())[0] >= 1  # the external worker built the tiles
+        assert next(iter(executed.values())) >= 1  # the external worker built the tiles
         store = open_object_store(settings)
         assert any(i.key.endswith(".glb") for i in store.list(version_prefix("futian", 1)))
     finally:
