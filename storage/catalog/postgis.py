@@ -326,7 +326,7 @@ class PostGISCatalog:
         with self._tx(snapshot=True) as conn:
             row = conn.execute(query, (feature_id,)).fetchone()
         if row is None:
-            raise FeatureNotFoundError()
+            raise FeatureNotFoundError(f"feature {feature_id[:200]!r} not found")
         return feature_record(row)
 
     def query_features(self, query: FeatureQuery) -> FeaturePage:
@@ -358,7 +358,7 @@ class PostGISCatalog:
 def _layer(conn: Conn, layer_id: str, *, lock: bool = False) -> LayerRecord:
     row = conn.execute(_LAYER_BY_ID_LOCKED if lock else _LAYER_BY_ID, (layer_id,)).fetchone()
     if row is None:
-        raise LayerNotFoundError()
+        raise LayerNotFoundError(f"layer {layer_id[:100]!r} not found")
     return layer_record(row)
 
 

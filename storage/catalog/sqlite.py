@@ -321,7 +321,7 @@ class SQLiteCatalog:
         with self._tx() as conn:
             row = conn.execute(_FEATURE_BY_ID, (feature_id,)).fetchone()
         if row is None:
-            raise FeatureNotFoundError()
+            raise FeatureNotFoundError(f"feature {feature_id[:200]!r} not found")
         return feature_record(row)
 
     def query_features(self, query: FeatureQuery) -> FeaturePage:
@@ -347,7 +347,7 @@ def _layer(conn: sqlite3.Connection, layer_id: str) -> LayerRecord:
     row = conn.execute(_LAYER_BY_ID, (layer_id,))
     found = row.fetchone()
     if found is None:
-        raise LayerNotFoundError()
+        raise LayerNotFoundError(f"layer {layer_id[:100]!r} not found")
     return layer_record(found)
 
 
