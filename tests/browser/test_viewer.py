@@ -85,7 +85,7 @@ def attribute_rows(page: Page) -> dict[str, str]:
     rows = page.get_by_test_id("info-panel").locator("table.info-table tr")
     result: dict[str, str] = rows.evaluate_all(
         "rows => Object.fromEntries(rows.map(r => "
-        "[r.querySelector('th').textContent, r.querySelector('td').textContent]))"
+        "[r.querySelector('th').dataset.field, r.querySelector('td').textContent]))"
     )
     return result
 

@@ -38,7 +38,9 @@ def test_every_supported_format_reads_the_same_footprints(tmp_path: Path, fmt: s
 
 
 @pytest.mark.parametrize(
-    "crs", ["EPSG:4547", "EPSG:4326", CITY_GRID_WKT], ids=["cgcs2000-gk", "wgs84", "custom-wkt"]
+    "crs",
+    ["EPSG:4547", "EPSG:4490", "EPSG:4326", CITY_GRID_WKT],
+    ids=["cgcs2000-gk", "cgcs2000-geographic", "wgs84", "custom-wkt"],
 )
 def test_footprints_in_any_crs_land_in_the_same_place(crs: str) -> None:
     fps = load_footprints(

@@ -66,3 +66,12 @@ describe("i18n", () => {
     expect(translateKind("zh-CN", "utility_network")).toBe("utility_network");
   });
 });
+
+describe("translateAttribute", () => {
+  it("labels known attributes in both languages and leaves others as they are", async () => {
+    const { translateAttribute } = await import("./i18n");
+    expect(translateAttribute("zh-CN", "use")).toBe("用途");
+    expect(translateAttribute("en", "use")).toBe("Use");
+    expect(translateAttribute("zh-CN", "roof_type")).toBe("roof_type");
+  });
+});

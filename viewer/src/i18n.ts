@@ -57,6 +57,15 @@ const zhCN = {
   "error.badResponse": "服务器返回了无法识别的数据。",
   "message.close": "关闭提示",
   "kind.buildings": "建筑",
+  "attr.name": "名称",
+  "attr.use": "用途",
+  "attr.floors": "层数",
+  "attr.height": "高度（米）",
+  "attr.year_built": "建成年份",
+  "attr.district": "行政区",
+  "attr.community": "社区",
+  "attr.renewal_status": "城市更新状态",
+  "attr.parcel_id": "地块编号",
   "kind.building": "建筑",
   "kind.bim": "BIM 模型",
   "kind.pointcloud": "点云",
@@ -119,6 +128,15 @@ const en: Record<MessageKey, string> = {
   "error.badResponse": "The server sent data the viewer does not understand.",
   "message.close": "Dismiss",
   "kind.buildings": "Buildings",
+  "attr.name": "Name",
+  "attr.use": "Use",
+  "attr.floors": "Floors",
+  "attr.height": "Height (m)",
+  "attr.year_built": "Year built",
+  "attr.district": "District",
+  "attr.community": "Community",
+  "attr.renewal_status": "Renewal status",
+  "attr.parcel_id": "Parcel",
   "kind.building": "Buildings",
   "kind.bim": "BIM model",
   "kind.pointcloud": "Point cloud",
@@ -186,6 +204,11 @@ export function translate(lang: Lang, key: string, params: Params = {}): string 
 export function translateKind(lang: Lang, kind: string): string {
   const key = `kind.${kind.toLowerCase()}`;
   return lookup(lang, key) ?? lookup(DEFAULT_LANG, key) ?? kind;
+}
+
+/** The label of an attribute ("use" → "用途"); attributes the dictionary lacks read as they are. */
+export function translateAttribute(lang: Lang, name: string): string {
+  return lookup(lang, `attr.${name}`) ?? name;
 }
 
 /** Every key of a language's dictionary (used by tests to compare languages). */

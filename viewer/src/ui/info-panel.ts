@@ -3,7 +3,7 @@
 // does not know, the properties stored in its 3D tile.
 
 import type { FeatureInfo } from "../api";
-import { type Lang, formatNumber } from "../i18n";
+import { type Lang, formatNumber, translateAttribute } from "../i18n";
 import { el, replaceChildren } from "./dom";
 import type { LangStore } from "./lang";
 
@@ -160,7 +160,9 @@ export class InfoPanel {
     }
     const body = el("tbody");
     for (const [name, value] of entries) {
-      body.append(el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, this.value(value))));
+      const label = translateAttribute(this.lang.lang, name);
+      const th = el("th", { scope: "row", "data-field": name, title: name }, label);
+      body.append(el("tr", {}, th, el("td", {}, this.value(value))));
     }
     return el("table", { class: "info-table" }, body);
   }
