@@ -22,7 +22,9 @@ log = logging.getLogger("twin.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="twin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="twin", description="twin: ingest city data, publish 3D Tiles, serve the scene."
+    )
     parser.add_argument(
         "--data-dir", help="data directory (default: $TWIN_DATA_DIR or ./twin-data)"
     )
