@@ -57,6 +57,7 @@ const zhCN = {
   "error.badResponse": "服务器返回了无法识别的数据。",
   "message.close": "关闭提示",
   "kind.buildings": "建筑",
+  "class.building": "建筑",
   "attr.name": "名称",
   "attr.use": "用途",
   "attr.floors": "层数",
@@ -128,6 +129,7 @@ const en: Record<MessageKey, string> = {
   "error.badResponse": "The server sent data the viewer does not understand.",
   "message.close": "Dismiss",
   "kind.buildings": "Buildings",
+  "class.building": "Building",
   "attr.name": "Name",
   "attr.use": "Use",
   "attr.floors": "Floors",
@@ -209,6 +211,11 @@ export function translateKind(lang: Lang, kind: string): string {
 /** The label of an attribute ("use" → "用途"); attributes the dictionary lacks read as they are. */
 export function translateAttribute(lang: Lang, name: string): string {
   return lookup(lang, `attr.${name}`) ?? name;
+}
+
+/** The name of a feature class ("building" → "建筑"); classes the dictionary lacks read as they are. */
+export function translateClass(lang: Lang, cls: string): string {
+  return lookup(lang, `class.${cls}`) ?? cls;
 }
 
 /** Every key of a language's dictionary (used by tests to compare languages). */

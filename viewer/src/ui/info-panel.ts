@@ -3,7 +3,7 @@
 // does not know, the properties stored in its 3D tile.
 
 import type { FeatureInfo } from "../api";
-import { type Lang, formatNumber, translateAttribute } from "../i18n";
+import { type Lang, formatNumber, translateAttribute, translateClass } from "../i18n";
 import { el, replaceChildren } from "./dom";
 import type { LangStore } from "./lang";
 
@@ -115,7 +115,7 @@ export class InfoPanel {
     const facts: Array<[string, Node | string]> = [
       [t("info.id"), this.idCell(f.id)],
       [t("info.layer"), shown.layerTitle === null ? f.layer : `${shown.layerTitle} (${f.layer})`],
-      [t("info.class"), this.value(f.cls)],
+      [t("info.class"), translateClass(this.lang.lang, f.cls)],
     ];
     if (f.parentId !== null) {
       const link = el("button", { type: "button", class: "link-button" }, f.parentId);
