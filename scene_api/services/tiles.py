@@ -38,6 +38,8 @@ from twin.errors import InvalidKeyError, ObjectNotFoundError
 
 JSON_TYPE = "application/json"
 _GZIP_MIN_BYTES = 1400
+#: objects up to this size are read in one go; larger ones stream in bounded memory
+SMALL_OBJECT_BYTES = 4 << 20
 _VERSION_DIR = re.compile(r"(?P<head>(?:.*/)?)v(?P<num>\d+)/")
 
 
@@ -150,6 +152,9 @@ def _object_reply(
         headers.update({"ETag": etag, "Content-Length": str(info.size)})
     if cond.head:
         return TileReply(200, headers)
+    if info.size <= SMALL_OBJECT_BYTES and (gzip_ok or not encoded):
+        # a typical tile: one read, one plain response (no per-chunk thread hops)
+        return TileReply(200, headers, ctx.store.get_bytes(info.key))
     chunks = _primed(ctx.store.iter_chunks(info.key))
     return TileReply(200, headers, gunzip_chunks(chunks) if encoded and not gzip_ok else chunks)
 
