@@ -36,7 +36,6 @@ SUPPORTED_SUFFIXES = {
     ".sqlite",
     ".zip",
 }
-LAYER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
 @dataclass(frozen=True)
@@ -336,10 +335,6 @@ def _id_texts(column: pd.Series) -> npt.NDArray[np.object_]:
     text = column.astype("string").str.strip()
     text = text.where(text.notna() & (text != ""), None)
     return np.asarray(text.astype(object).where(text.notna(), None).to_numpy(), dtype=object)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def _polygonal_part(geom: Any) -> Any:
