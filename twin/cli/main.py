@@ -63,6 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("twin: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an environment problem: one line unless --debug
+        if args.debug:
+            raise
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"twin: internal error: {type(exc).__name__}: {str(exc)[:300]} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
