@@ -23,7 +23,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 python: $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 
 node:
 	npm ci --prefix viewer --no-audit --no-fund
