@@ -312,3 +312,17 @@ def test_the_camera_is_kept_in_the_url_and_restored_from_it(
     difference = ImageChops.difference(moved_image, canvas_image(restored_page))
     mean = ImageStat.Stat(difference).mean
     assert max(mean) < 0.5, f"the restored view looks unlike the moved one: {json.dumps(mean)}"
+
+
+def test_a_bare_source_id_finds_the_feature_in_its_layer(
+    viewer: Page, demo_server: DemoServer
+) -> None:
+    feature_id: str = tallest_building(demo_server)["id"]
+    bare = feature_id.split(":", 1)[1]  # "demo-buildings:B000144" -> "B000144"
+    viewer.get_by_test_id("search-input").fill(bare)
+    viewer.get_by_test_id("search-submit").click()
+    try:
+        viewer.wait_for_function("(id) => window.__twin.lastPicked === id", arg=feature_id)
+    except PlaywrightTimeout:
+        pytest.fail(f"searching {bare!r} did not find {feature_id!r}: {twin_state(viewer)}")
+    expect(viewer.get_by_test_id("info-id")).to_have_text(feature_id)

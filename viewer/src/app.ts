@@ -29,6 +29,7 @@ import { InfoPanel } from "./ui/info-panel";
 import { LangStore } from "./ui/lang";
 import { LayerTree } from "./ui/layer-tree";
 import { MessageBar, type Text } from "./ui/message";
+import { candidateIds } from "./search-ids";
 import { SearchBox } from "./ui/search";
 
 /** The message that explains a failed API call. */
@@ -249,7 +250,22 @@ class App {
       return;
     }
     this.message.show({ key: "search.searching", params: { id } });
-    await this.showFeature(id, { fly: true, picked: null, fromSearch: true });
+    const resolved = await this.resolveId(id);
+    await this.showFeature(resolved, { fly: true, picked: null, fromSearch: true });
+  }
+
+  /** A bare source id ("B000123") is looked for in every layer ("<layer>:B000123"). */
+  private async resolveId(id: string): Promise<string> {
+    for (const candidate of candidateIds(id, this.layers.ids())) {
+      try {
+        if ((await fetchFeature(candidate)) !== null) {
+          return candidate;
+        }
+      } catch {
+        return candidate; // showFeature reports the failure
+      }
+    }
+    return id; // not found anywhere: showFeature reports it under the text typed
   }
 
   /** Looks a feature up on the server and shows it; `picked` is the feature clicked, if any. */

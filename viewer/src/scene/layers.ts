@@ -85,6 +85,11 @@ export class SceneLayers {
     return [...this.states.values()];
   }
 
+  /** The ids of every layer in the tree, in tree order. */
+  ids(): string[] {
+    return [...this.states.keys()];
+  }
+
   get(id: string): LayerState | undefined {
     return this.states.get(id);
   }
