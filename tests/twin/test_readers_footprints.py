@@ -163,3 +163,15 @@ def test_a_parent_field_links_features_by_their_layer_qualified_ids() -> None:
     assert fps.parent_ids is not None
     assert list(fps.parent_ids) == [None, "b:B000", "b:B000"]
     assert "podium" not in fps.attributes.columns
+
+
+def test_a_crs_option_that_contradicts_the_source_is_used_and_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = sample_frame("EPSG:4547")
+    with caplog.at_level("WARNING", logger="twin.readers"):
+        fps = load_footprints(
+            frame, layer="b", rule=HeightRule(field="height"), crs_text="EPSG:4549"
+        )
+    assert fps.crs.to_epsg() == 4549
+    assert any("overrides" in r.getMessage() for r in caplog.records)

@@ -8,6 +8,7 @@ and no height is invented.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,8 @@ from pyproj import CRS
 from twin.domain import AttributeType
 from twin.errors import CRSError, IngestError, InvalidInputError
 from twin.readers.crs import parse_crs
+
+log = logging.getLogger("twin.readers")
 
 SUPPORTED_SUFFIXES = {
     ".gpkg",
@@ -134,7 +137,13 @@ def read_vector(path: Path, source_layer: str | None = None) -> gpd.GeoDataFrame
 
 def resolve_crs(frame: gpd.GeoDataFrame, crs_text: str | None) -> CRS:
     if crs_text is not None:
-        return parse_crs(crs_text)
+        given = parse_crs(crs_text)
+        if frame.crs is not None and not given.equals(CRS.from_user_input(frame.crs)):
+            log.warning(
+                "--crs overrides the CRS the source declares",
+                extra={"declared": CRS.from_user_input(frame.crs).name, "used": given.name},
+            )
+        return given
     if frame.crs is None:
         raise CRSError("the source has no CRS: give one with --crs (e.g. --crs EPSG:4547)")
     return CRS.from_user_input(frame.crs)
