@@ -24,8 +24,6 @@ class TileTask:
 class TileResult:
     key: str
     features: int
-    vertices: int
-    triangles: int
     glb_bytes: int
     stored_bytes: int
 
@@ -50,13 +48,9 @@ def build_tile(task: TileTask, store: ObjectStore) -> TileResult:
     glb = encode_tile(task)
     data = gzip.compress(glb, compresslevel=task.gzip_level, mtime=0)
     store.put_bytes(task.key, data, content_type="model/gltf-binary", content_encoding="gzip")
-    fp = task.footprints
-    walls = len(fp.coords) - (len(fp.ring_offsets) - 1)
     return TileResult(
         key=task.key,
-        features=fp.feature_count,
-        vertices=walls * 5,
-        triangles=walls * 3,
+        features=task.footprints.feature_count,
         glb_bytes=len(glb),
         stored_bytes=len(data),
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg import sql
 
-from storage.catalog.query_plan import FieldRef, PlannedFilter, QueryPlan
+from storage.catalog.query_plan import SQL_COMPARISON, FieldRef, PlannedFilter, QueryPlan
 from twin.domain import AttributeType
 
 _COLUMNS: Mapping[str, str] = {
@@ -49,7 +49,6 @@ _ARRAY_TYPES: Mapping[AttributeType, str] = {
     "number": "double precision[]",
     "boolean": "boolean[]",
 }
-_COMPARE: Mapping[str, str] = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 FEATURE_COLUMNS = sql.SQL(
     "f.layer_id, f.version, f.id, f.class, f.parent_id, f.attributes, ST_AsBinary(f.footprint), "
@@ -90,7 +89,7 @@ def filter_clause(flt: PlannedFilter) -> Clause:
     if flt.op == "like":
         tail = sql.SQL(" LIKE %s ESCAPE '\\'")
         return Clause(sql.Composed([expr.sql, tail]), (*expr.params, flt.value))
-    tail = sql.SQL(" " + _COMPARE[flt.op] + " %s")
+    tail = sql.SQL(" " + SQL_COMPARISON[flt.op] + " %s")
     return Clause(sql.Composed([expr.sql, tail]), (*expr.params, flt.value))
 
 

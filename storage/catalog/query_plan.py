@@ -36,6 +36,10 @@ from twin.errors import InvalidQueryError
 MAX_LIMIT = 10_000
 MAX_IN_VALUES = 1_000
 MAX_SORT_KEYS = 8
+#: the SQL operator of each comparison filter op (the same in SQLite and PostgreSQL)
+SQL_COMPARISON: Mapping[str, str] = {
+    "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+}  # fmt: skip
 
 BUILTIN_TYPES: Mapping[str, AttributeType] = {
     "id": "string",

@@ -24,6 +24,16 @@ REFUSED_ROWS = "the features could not be stored: duplicate feature ids or inval
 
 def footprints_2d(rows: FeatureRows) -> npt.NDArray[np.object_]:
     """Check the shape of ``rows``; return its footprints parsed and flattened to 2D."""
+    return _parse_2d(rows)[0]
+
+
+def footprints_2d_wkb(rows: FeatureRows) -> tuple[npt.NDArray[np.object_], list[bytes]]:
+    """``footprints_2d`` and their 2D WKB: the given bytes, re-encoded only if flattened."""
+    flat, flattened = _parse_2d(rows)
+    return flat, shapely.to_wkb(flat).tolist() if flattened else list(rows.footprints_wkb)
+
+
+def _parse_2d(rows: FeatureRows) -> tuple[npt.NDArray[np.object_], bool]:
     n = len(rows.ids)
     columns: list[tuple[str, int]] = [
         ("classes", len(rows.classes)),
@@ -49,10 +59,11 @@ def footprints_2d(rows: FeatureRows) -> npt.NDArray[np.object_]:
         raise IngestError("feature rows: a footprint is not valid WKB") from None
     if n and (shapely.is_missing(geoms).any() or shapely.is_empty(geoms).any()):
         raise IngestError("feature rows: every feature needs a non-empty footprint")
-    flat: npt.NDArray[np.object_] = shapely.force_2d(geoms) if shapely.has_z(geoms).any() else geoms
+    flattened = bool(shapely.has_z(geoms).any())
+    flat: npt.NDArray[np.object_] = shapely.force_2d(geoms) if flattened else geoms
     if n and not np.isfinite(shapely.bounds(flat)).all():
         raise IngestError("feature rows: footprints must have finite coordinates")
-    return flat
+    return flat, flattened
 
 
 def check_schema(schema: Mapping[str, AttributeType]) -> dict[str, AttributeType]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import repeat
@@ -26,9 +26,9 @@ from storage.catalog.rows import (
     check_extent,
     check_schema,
     feature_record,
+    footprints_2d_wkb,
     layer_record,
 )
-from storage.catalog.rows import footprints_2d as checked_footprints
 from storage.catalog.sqlite_query import query_page
 from twin.domain import (
     AttributeType,
@@ -199,14 +199,11 @@ class SQLiteCatalog:
             return version
 
     def add_features(self, layer_id: str, version: int, rows: FeatureRows) -> None:
-        geoms = checked_footprints(rows)
+        geoms, wkbs = footprints_2d_wkb(rows)
         if len(geoms) == 0:
             with self._tx() as conn:
                 _require_building(conn, layer_id, version)
             return
-        # the input WKB is already 2D unless footprints_2d had to flatten it: keep its bytes
-        given = rows.footprints_wkb
-        wkbs = shapely.to_wkb(geoms).tolist() if _has_z_wkb(given) else list(given)
         boxes = np.asarray(rows.bboxes, dtype=np.float64)
         # the R*Tree is filled from the bbox columns: they must hold the footprints' bounds
         bounds = shapely.bounds(geoms)
@@ -400,13 +397,3 @@ def _translate(exc: sqlite3.Error) -> TwinError:
     if "unable to open" in text or "disk i/o" in text or "readonly" in text:
         return BackendUnavailableError("the catalog database cannot be opened")
     return CatalogError()
-
-
-def _has_z_wkb(wkbs: Sequence[bytes]) -> bool:
-    """True if any WKB declares Z (ISO 1000+ codes or the EWKB Z flag)."""
-    for b in wkbs:
-        little = b[0] == 1
-        code = int.from_bytes(b[1:5], "little" if little else "big")
-        if code & 0x80000000 or (code & 0xFFFF) >= 1000:
-            return True
-    return False

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.catalog.query_plan import FieldRef, PlannedFilter, QueryPlan
+from storage.catalog.query_plan import SQL_COMPARISON, FieldRef, PlannedFilter, QueryPlan
 from twin.domain import AttributeType, BBox
 from twin.errors import InvalidQueryError
 
@@ -29,7 +29,6 @@ _JSON_TYPES: Mapping[AttributeType, str] = {
     "number": "('integer', 'real')",
     "boolean": "('true', 'false')",
 }
-_COMPARE: Mapping[str, str] = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 FEATURE_COLUMNS = (
     "f.layer_id, f.version, f.id, f.class, f.parent_id, f.attributes, f.footprint, "
@@ -78,7 +77,7 @@ def filter_clause(flt: PlannedFilter) -> Clause:
         return Clause(f"{expr.sql} IN ({marks})", expr.params + values)
     if flt.op == "like":
         return Clause(f"{expr.sql} LIKE ? ESCAPE '\\'", (*expr.params, flt.value))
-    return Clause(f"{expr.sql} {_COMPARE[flt.op]} ?", (*expr.params, flt.value))
+    return Clause(f"{expr.sql} {SQL_COMPARISON[flt.op]} ?", (*expr.params, flt.value))
 
 
 def where_clause(plan: QueryPlan, version: int, window: BBox | None) -> Clause:

@@ -34,6 +34,10 @@ def env_for(settings: Settings) -> dict[str, str]:
     return env
 
 
+#: the sample frame's height and id columns
+BY_HEIGHT_AND_ID = ("--height-field", "height", "--id-field", "bid")
+
+
 def twin(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [sys.executable, "-m", "twin.cli.main", *args],
@@ -47,6 +51,10 @@ def twin(settings: Settings, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
+def ingest_futian(settings: Settings, gpkg: Path) -> subprocess.CompletedProcess[str]:
+    return twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian", *BY_HEIGHT_AND_ID)
+
+
 @pytest.fixture
 def gpkg(tmp_path: Path) -> Path:
     path = tmp_path / "futian.gpkg"
@@ -55,18 +63,7 @@ def gpkg(tmp_path: Path) -> Path:
 
 
 def test_ingest_then_layers_json_lists_the_layer(settings: Settings, gpkg: Path) -> None:
-    out = twin(
-        settings,
-        "ingest",
-        "buildings",
-        str(gpkg),
-        "--layer",
-        "futian",
-        "--height-field",
-        "height",
-        "--id-field",
-        "bid",
-    )
+    out = ingest_futian(settings, gpkg)
     assert "futian v1: 12 buildings" in out.stdout
     layers = json.loads(twin(settings, "layers", "--json").stdout)
     assert [x["id"] for x in layers] == ["futian"]
@@ -110,10 +107,7 @@ def test_rejected_features_are_listed_and_strict_mode_refuses_them(
         str(path),
         "--layer",
         "neg",
-        "--height-field",
-        "height",
-        "--id-field",
-        "bid",
+        *BY_HEIGHT_AND_ID,
     ]
     strict = twin(settings, *base, "--strict", check=False)
     assert (
@@ -152,18 +146,7 @@ def test_export_of_an_unknown_layer_fails(settings: Settings, tmp_path: Path) ->
 def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     settings: Settings, gpkg: Path, tmp_path: Path
 ) -> None:
-    twin(
-        settings,
-        "ingest",
-        "buildings",
-        str(gpkg),
-        "--layer",
-        "futian",
-        "--height-field",
-        "height",
-        "--id-field",
-        "bid",
-    )
+    ingest_futian(settings, gpkg)
     big = tmp_path / "big.parquet"
     frame = synthetic_footprints(60_000)
     frame.to_parquet(big)
@@ -172,7 +155,7 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     before = sorted(i.key for i in store.list("layers/futian/"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "twin.cli.main", "ingest", "buildings", str(big),
-         "--layer", "futian", "--height-field", "height", "--id-field", "bid", "--no-progress"],
+         "--layer", "futian", *BY_HEIGHT_AND_ID, "--no-progress"],
         env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -191,18 +174,7 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     assert sorted(i.key for i in store.list(version_prefix("futian", 1))) == before
     catalog.close()
 
-    out = twin(
-        settings,
-        "ingest",
-        "buildings",
-        str(gpkg),
-        "--layer",
-        "futian",
-        "--height-field",
-        "height",
-        "--id-field",
-        "bid",
-    )
+    out = ingest_futian(settings, gpkg)
     assert "futian v3" in out.stdout
     assert list(store.list(version_prefix("futian", 2))) == []
 
@@ -236,7 +208,7 @@ def test_ingest_runs_on_an_existing_dask_cluster_given_by_address(
 
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(1, timeout=60)
-        args = ["--height-field", "height", "--id-field", "bid", "--scheduler", address]
+        args = [*BY_HEIGHT_AND_ID, "--scheduler", address]
         out = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian", *args)
         assert "futian v1: 12 buildings" in out.stdout
         with Client(address, timeout="30s") as client:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from storage.catalog.protocol import Catalog
-from storage.factory import open_catalog, open_object_store
 from storage.objects.protocol import ObjectStore
 from tests.tiles.glb_tools import (
     decode_mesh,
@@ -29,26 +27,7 @@ from twin.naming import version_prefix
 from twin.pipeline.export_layer import export_layer
 from twin.pipeline.publish_buildings import PublishResult, publish_buildings
 from twin.readers.footprints import FootprintSet, HeightRule, load_footprints
-from twin.settings import Settings, TilingSettings
-
-
-@pytest.fixture(scope="session")
-def dask_client() -> Iterator[Client]:
-    cluster = LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-    )
-    client = Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture
-def backends(settings: Settings) -> Iterator[tuple[ObjectStore, Catalog]]:
-    catalog = open_catalog(settings)
-    catalog.migrate()
-    yield open_object_store(settings), catalog
-    catalog.close()
+from twin.settings import TilingSettings
 
 
 def footprints(n: int = 12, layer: str = "futian") -> FootprintSet:

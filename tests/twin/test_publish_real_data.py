@@ -11,7 +11,6 @@ from pyproj import Transformer
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from tests.tiles.glb_tools import decode_table, issues, read_glb, validate
-from tests.twin.test_publish_buildings import backends, dask_client  # noqa: F401  (fixtures)
 from twin.pipeline.export_layer import export_layer
 from twin.pipeline.publish_buildings import publish_buildings
 from twin.readers.footprints import HeightRule, load_footprints, read_vector
@@ -20,8 +19,8 @@ from twin.settings import TilingSettings
 
 def test_delft_footprints_publish_validate_and_line_up_with_the_delft_cityjson(
     shared_data: Path,
-    backends: tuple[ObjectStore, Catalog],  # noqa: F811
-    dask_client: Client,  # noqa: F811
+    backends: tuple[ObjectStore, Catalog],
+    dask_client: Client,
     tmp_path: Path,
 ) -> None:
     store, catalog = backends

@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from storage.factory import open_catalog, open_object_store
+from twin.cli.publishing import publish_with_settings
 from twin.pipeline.executor import TileCluster
-from twin.pipeline.publish_buildings import publish_buildings
 from twin.readers.footprints import HeightRule, load_footprints
 from twin.settings import Settings
 
@@ -38,22 +37,15 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
         parent_field="parent_id",
         source="demo city",
     )
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
-        with TileCluster(settings.tiling) as cluster:
-            result = publish_buildings(
-                fps,
-                store=store,
-                catalog=catalog,
-                client=cluster.client,
-                tiling=settings.tiling,
-                title=DEMO_TITLE,
-                progress=sys.stderr.isatty(),
-            )
-    finally:
-        catalog.close()
+    with TileCluster(settings.tiling) as cluster:
+        result = publish_with_settings(
+            fps,
+            settings,
+            tiling=settings.tiling,
+            cluster=cluster,
+            title=DEMO_TITLE,
+            progress=sys.stderr.isatty(),
+        )
     print(
         f"demo city: {result.feature_count} buildings in {result.tile_count} tiles "
         f"(layer {DEMO_LAYER})"

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storage.factory import open_catalog, open_object_store
+from twin.cli.publishing import publish_with_settings
 from twin.errors import IngestError
 from twin.pipeline.executor import TileCluster
-from twin.pipeline.publish_buildings import publish_buildings
 from twin.readers.footprints import FootprintSet, HeightRule, load_footprints, read_vector
 from twin.settings import Settings, TilingSettings
 
@@ -88,21 +87,14 @@ def ingest(
         )
     if report.rejected and args.strict:
         raise IngestError(f"{len(report.rejected)} of {report.total} features rejected (--strict)")
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
-        result = publish_buildings(
-            fps,
-            store=store,
-            catalog=catalog,
-            client=cluster.client,
-            tiling=tiling,
-            title=args.title,
-            progress=not args.no_progress and sys.stderr.isatty(),
-        )
-    finally:
-        catalog.close()
+    result = publish_with_settings(
+        fps,
+        settings,
+        tiling=tiling,
+        cluster=cluster,
+        title=args.title,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
     print(
         f"layer {result.layer} v{result.version}: {result.feature_count} buildings "
         f"({len(report.rejected)} rejected, {len(report.repaired)} repaired) in "

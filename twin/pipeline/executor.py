@@ -36,11 +36,6 @@ class TileCluster:
     def client(self) -> Client:
         return self.start()._wait()[0]
 
-    @property
-    def workers(self) -> int:
-        info = self.client().scheduler_info()
-        return max(1, len(info.get("workers", {})))
-
     def _wait(self) -> tuple[Client, LocalCluster | None]:
         assert self._started is not None
         return self._started.result()

@@ -79,7 +79,9 @@ def publish_buildings(
     started = time.perf_counter()
     layer = validate_layer_id(fps.layer)
     catalog.ensure_layer(layer, kind="buildings", title=title or layer, crs=crs_label(fps.crs))
-    _remove_leftovers(layer, store, catalog)
+    _remove_stale_versions(
+        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    )
     version = catalog.begin_version(layer)
     prefix = version_prefix(layer, version)
     log.info("publish started", extra={"layer": layer, "version": version, "features": len(fps)})
@@ -149,7 +151,7 @@ def publish_buildings(
         log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
         _abandon(layer, version, store, catalog)
         raise
-    _remove_old_versions(layer, keep={version, previous}, store=store, catalog=catalog)
+    _remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     seconds = time.perf_counter() - started
     result = PublishResult(
         layer=layer,
@@ -318,19 +320,16 @@ def _abandon(layer: str, version: int, store: ObjectStore, catalog: Catalog) -> 
         store.delete_prefix(version_prefix(layer, version))
 
 
-def _remove_leftovers(layer: str, store: ObjectStore, catalog: Catalog) -> None:
-    """Versions left 'building' by a killed publish: invisible, safe to remove."""
-    current = catalog.get_layer(layer).version
-    for v in catalog.stale_versions(layer):
-        if v != current:
-            log.info("removing stale version", extra={"layer": layer, "version": v})
-            _abandon(layer, v, store, catalog)
-
-
-def _remove_old_versions(
+def _remove_stale_versions(
     layer: str, *, keep: set[int | None], store: ObjectStore, catalog: Catalog
 ) -> None:
-    """Keep the new and the previous version (clients may still be reading it)."""
+    """Drop the objects and rows of versions that are neither current nor kept.
+
+    The catalog lists published-but-replaced versions and failed ones (a killed
+    publish is marked failed by the next one). Before a publish only the current
+    version is kept; after it, the previous one too, for clients still reading it.
+    """
     for v in catalog.stale_versions(layer):
         if v not in keep:
+            log.info("removing stale version", extra={"layer": layer, "version": v})
             _abandon(layer, v, store, catalog)
