@@ -24,6 +24,9 @@ class LayerModel(BaseModel):
     version: int | None
     attribute_schema: dict[str, str]
     visible: bool
+    metadata: dict[str, Any] = Field(
+        description="facts about the published version, e.g. a BIM layer's georeference"
+    )
 
 
 class LayerListModel(BaseModel):
@@ -42,8 +45,11 @@ class FeatureModel(BaseModel):
     zmin: float
     zmax: float
     version: int
-    tile: str = Field(description="content path relative to the layer's tileset")
-    tile_url: str = Field(description="immutable URL of the content holding the feature")
+    tile: str | None = Field(
+        description="content path relative to the layer's tileset; null for a feature with "
+        "no geometry of its own (e.g. an IFC storey)"
+    )
+    tile_url: str | None = Field(description="immutable URL of the content holding the feature")
 
 
 class LinkModel(BaseModel):

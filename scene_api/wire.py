@@ -22,6 +22,7 @@ class LayerOut(TypedDict):
     version: int | None
     attribute_schema: dict[str, str]
     visible: bool  # hidden layers are left out of /scene/tileset.json
+    metadata: dict[str, Any]  # e.g. a BIM layer's georeference and IFC schema
 
 
 class LayerList(TypedDict):
@@ -40,8 +41,8 @@ class FeatureOut(TypedDict):
     zmin: float
     zmax: float
     version: int
-    tile: str  # content key relative to the layer tileset
-    tile_url: str  # e.g. "/tiles/buildings/v/3/t/0_1_2.glb": the immutable content URL
+    tile: str | None  # content key relative to the layer tileset; None: no geometry of its own
+    tile_url: str | None  # e.g. "/tiles/buildings/v/3/t/0_1_2.glb": the immutable content URL
 
 
 class HealthOut(TypedDict):

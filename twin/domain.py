@@ -54,6 +54,8 @@ class LayerRecord:
     attribute_schema: Mapping[str, AttributeType] = field(default_factory=dict)
     updated_at: datetime | None = None
     visible: bool = True
+    #: JSON-safe facts about the published version (e.g. a BIM layer's georeference)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

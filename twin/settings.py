@@ -39,6 +39,17 @@ class TilingSettings(BaseModel):
     gzip_level: int = Field(default=1, ge=1, le=9)  # meshopt data: level 1 is within 5% of 9
 
 
+class BimSettings(BaseModel):
+    """BIM (IFC) submissions."""
+
+    #: lon, lat, ellipsoidal height (m) where a model with no georeference is placed, with a
+    #: warning; None (the default) refuses such a model unless --origin is given
+    default_origin: tuple[float, float, float] | None = None
+    geometry_threads: int | None = Field(default=None, ge=1)  # None: every core
+    max_elements_per_tile: int = Field(default=4000, ge=1, le=65535)
+    max_bytes_per_tile: int = Field(default=3_000_000, ge=10_000)
+
+
 class S3Location(BaseModel):
     """An ``s3://BUCKET/PREFIX?endpoint=HOST:PORT&secure=false&region=R`` URL, parsed."""
 
@@ -61,6 +72,7 @@ class Settings(BaseSettings):
     log_json: bool = True
     server: ServerSettings = Field(default_factory=ServerSettings)
     tiling: TilingSettings = Field(default_factory=TilingSettings)
+    bim: BimSettings = Field(default_factory=BimSettings)
 
     @property
     def catalog_url(self) -> str:

@@ -39,6 +39,26 @@ class GeoJSONResponse(JSONResponse):
 
 
 @router.get(
+    "/features/{feature_id:path}/children",
+    summary="The direct children of a feature",
+    description="Walks a hierarchy such as IfcSite -> IfcBuilding -> IfcBuildingStorey -> "
+    "spaces and elements: the features of the same layer whose `parent_id` is this id, "
+    "ordered by id, paged with `limit` and `offset`.",
+    response_class=GeoJSONResponse,
+    responses=_COLLECTION_RESPONSES,
+)
+def feature_children(
+    request: Request,
+    ctx: Ctx,
+    feature_id: Annotated[str, Path(description="feature id, e.g. an IFC GlobalId")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> GeoJSONResponse:
+    page = service.children(ctx.catalog, feature_id, limit=limit, offset=offset)
+    return GeoJSONResponse(feature_collection(page, str(request.url)))
+
+
+@router.get(
     "/features/{feature_id:path}",
     summary="One feature by id",
     description="Ids may contain ':' and '/' (e.g. `delft:B123`), plain or percent-encoded.",

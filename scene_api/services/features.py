@@ -12,7 +12,14 @@ from scene_api.services.filters import parse_filters
 from scene_api.services.params import parse_bbox, parse_polygon, parse_sort
 from scene_api.wire import FeatureOut
 from storage.catalog.protocol import Catalog
-from twin.domain import FeaturePage, FeatureQuery, FeatureRecord, LayerRecord
+from twin.domain import (
+    AttributeFilter,
+    FeaturePage,
+    FeatureQuery,
+    FeatureRecord,
+    LayerRecord,
+    SortKey,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def relative_tile(layer: LayerRecord, content_key: str) -> str:
 
 
 def feature_out(feature: FeatureRecord, layer: LayerRecord, root: str = "") -> FeatureOut:
-    tile = relative_tile(layer, feature.content_key)
+    tile = relative_tile(layer, feature.content_key) if feature.content_key else None
     layer_path = quote(feature.layer, safe="")
     return {
         "id": feature.id,
@@ -56,7 +63,9 @@ def feature_out(feature: FeatureRecord, layer: LayerRecord, root: str = "") -> F
         "zmax": float(feature.zmax),
         "version": feature.version,
         "tile": tile,
-        "tile_url": f"{root}/tiles/{layer_path}/v/{feature.version}/{quote(tile)}",
+        "tile_url": (
+            f"{root}/tiles/{layer_path}/v/{feature.version}/{quote(tile)}" if tile else None
+        ),
     }
 
 
@@ -75,6 +84,21 @@ def query_features(catalog: Catalog, layer_id: str, params: QueryParams) -> Feat
         sort=parse_sort(params.sort),
         limit=params.limit,
         offset=params.offset,
+    )
+    return catalog.query_features(query)
+
+
+def children(
+    catalog: Catalog, feature_id: str, *, limit: int = 100, offset: int = 0
+) -> FeaturePage:
+    """The direct children of a feature (``parent_id`` = its id), in its layer, by id."""
+    parent = catalog.get_feature(feature_id)
+    query = FeatureQuery(
+        layer=parent.layer,
+        filters=(AttributeFilter("parent_id", "=", parent.id),),
+        sort=(SortKey("id"),),
+        limit=limit,
+        offset=offset,
     )
     return catalog.query_features(query)
 

@@ -27,6 +27,7 @@ def layer_out(layer: LayerRecord, root: str = "") -> LayerOut:
         "version": layer.version,
         "attribute_schema": dict(layer.attribute_schema),
         "visible": layer.visible,
+        "metadata": dict(layer.metadata),
     }
 
 

@@ -28,6 +28,7 @@ from storage.catalog.query_plan import plan_query
 from storage.catalog.rows import (
     REFUSED_ROWS,
     check_extent,
+    check_metadata,
     check_schema,
     feature_record,
     layer_record,
@@ -59,15 +60,18 @@ _UNREACHABLE = "the catalog database is unreachable"
 _MIGRATION_LOCK = 0x7477696E  # "twin": serialises concurrent migrate() calls
 _ALL_LAYERS = (
     "SELECT id, kind, title, crs, west, south, east, north, zmin, zmax, current_version, "
-    "tileset_key, feature_count, attribute_schema, updated_at, visible FROM layers ORDER BY id"
+    "tileset_key, feature_count, attribute_schema, updated_at, visible, metadata "
+    "FROM layers ORDER BY id"
 )
 _LAYER_BY_ID = (
     "SELECT id, kind, title, crs, west, south, east, north, zmin, zmax, current_version, "
-    "tileset_key, feature_count, attribute_schema, updated_at, visible FROM layers WHERE id = %s"
+    "tileset_key, feature_count, attribute_schema, updated_at, visible, metadata "
+    "FROM layers WHERE id = %s"
 )
 _LAYER_BY_ID_LOCKED = (
     "SELECT id, kind, title, crs, west, south, east, north, zmin, zmax, current_version, "
-    "tileset_key, feature_count, attribute_schema, updated_at, visible FROM layers WHERE id = %s "
+    "tileset_key, feature_count, attribute_schema, updated_at, visible, metadata "
+    "FROM layers WHERE id = %s "
     "FOR UPDATE"
 )
 _COPY_FEATURES = (
@@ -253,8 +257,10 @@ class PostGISCatalog:
         zmin: float,
         zmax: float,
         attribute_schema: Mapping[str, AttributeType],
+        metadata: Mapping[str, Any] | None = None,
     ) -> int | None:
         extent = check_extent(bbox, zmin, zmax)
+        meta = check_metadata(metadata)
         schema = Jsonb(check_schema(attribute_schema))
         with self._tx() as conn:
             previous = _layer(conn, layer_id, lock=True).version
@@ -265,8 +271,8 @@ class PostGISCatalog:
             conn.execute(
                 "UPDATE layers SET current_version = %s, tileset_key = %s, west = %s, "
                 "south = %s, east = %s, north = %s, zmin = %s, zmax = %s, feature_count = %s, "
-                "attribute_schema = %s, updated_at = now() WHERE id = %s",
-                (version, tileset_key, *extent, int(count_row[0]), schema, layer_id),
+                "attribute_schema = %s, metadata = %s, updated_at = now() WHERE id = %s",
+                (version, tileset_key, *extent, int(count_row[0]), schema, Jsonb(meta), layer_id),
             )
             conn.execute(
                 "UPDATE layer_versions SET status = 'published', published_at = now() "

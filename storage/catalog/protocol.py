@@ -8,7 +8,7 @@ new version in one transaction and removes the rows of older versions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from twin.domain import (
     AttributeType,
@@ -66,8 +66,12 @@ class Catalog(Protocol):
         zmin: float,
         zmax: float,
         attribute_schema: Mapping[str, AttributeType],
+        metadata: Mapping[str, Any] | None = None,
     ) -> int | None:
-        """Make ``version`` current atomically; return the previous current version."""
+        """Make ``version`` current atomically; return the previous current version.
+
+        ``metadata`` (a JSON object) replaces the layer's metadata.
+        """
         ...
 
     def abandon_version(self, layer_id: str, version: int) -> None:

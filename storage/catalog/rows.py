@@ -77,6 +77,22 @@ def check_schema(schema: Mapping[str, AttributeType]) -> dict[str, AttributeType
     return out
 
 
+def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Layer metadata must be a JSON object (finite numbers, string keys)."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidInputError("layer metadata must be an object")
+    try:
+        text = json.dumps(dict(metadata), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            "layer metadata must be JSON (finite numbers, string keys)"
+        ) from None
+    out: dict[str, Any] = json.loads(text)
+    return out
+
+
 def check_extent(bbox: BBox, zmin: float, zmax: float) -> tuple[float, ...]:
     """Validate a published extent; return west, south, east, north, zmin, zmax."""
     try:
@@ -94,8 +110,11 @@ def _optional_float(value: Any) -> float | None:
 
 def layer_record(row: Sequence[Any]) -> LayerRecord:
     """A ``layers`` row (id, kind, title, crs, west, south, east, north, zmin, zmax,
-    current_version, tileset_key, feature_count, attribute_schema, updated_at, visible)."""
-    (lid, kind, title, crs, w, s, e, n, zmin, zmax, version, key, count, schema, at, vis) = row
+    current_version, tileset_key, feature_count, attribute_schema, updated_at, visible,
+    metadata)."""
+    (lid, kind, title, crs, w, s, e, n, zmin, zmax, version, key, count, schema, at, vis, meta) = (
+        row
+    )
     return LayerRecord(
         id=lid,
         kind=kind,
@@ -110,6 +129,7 @@ def layer_record(row: Sequence[Any]) -> LayerRecord:
         attribute_schema=json.loads(schema) if isinstance(schema, str) else dict(schema),
         updated_at=datetime.fromisoformat(at) if isinstance(at, str) else at,
         visible=bool(vis),
+        metadata=json.loads(meta) if isinstance(meta, str) else dict(meta or {}),
     )
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -24,6 +25,7 @@ from storage.catalog.query_plan import plan_query
 from storage.catalog.rows import (
     REFUSED_ROWS,
     check_extent,
+    check_metadata,
     check_schema,
     feature_record,
     footprints_2d_wkb,
@@ -55,11 +57,13 @@ _PREFIX = "sqlite:///"
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ALL_LAYERS = (
     "SELECT id, kind, title, crs, west, south, east, north, zmin, zmax, current_version, "
-    "tileset_key, feature_count, attribute_schema, updated_at, visible FROM layers ORDER BY id"
+    "tileset_key, feature_count, attribute_schema, updated_at, visible, metadata "
+    "FROM layers ORDER BY id"
 )
 _LAYER_BY_ID = (
     "SELECT id, kind, title, crs, west, south, east, north, zmin, zmax, current_version, "
-    "tileset_key, feature_count, attribute_schema, updated_at, visible FROM layers WHERE id = ?"
+    "tileset_key, feature_count, attribute_schema, updated_at, visible, metadata "
+    "FROM layers WHERE id = ?"
 )
 _FEATURE_BY_ID = (
     "SELECT f.layer_id, f.version, f.id, f.class, f.parent_id, f.attributes, f.footprint, "
@@ -256,8 +260,10 @@ class SQLiteCatalog:
         zmin: float,
         zmax: float,
         attribute_schema: Mapping[str, AttributeType],
+        metadata: Mapping[str, Any] | None = None,
     ) -> int | None:
         extent = check_extent(bbox, zmin, zmax)
+        meta = check_metadata(metadata)
         schema = json.dumps(check_schema(attribute_schema), ensure_ascii=False)
         with self._tx(write=True) as conn:
             previous = _layer(conn, layer_id).version
@@ -268,8 +274,17 @@ class SQLiteCatalog:
             conn.execute(
                 "UPDATE layers SET current_version = ?, tileset_key = ?, west = ?, south = ?, "
                 "east = ?, north = ?, zmin = ?, zmax = ?, feature_count = ?, "
-                "attribute_schema = ?, updated_at = ? WHERE id = ?",
-                (version, tileset_key, *extent, count, schema, now, layer_id),
+                "attribute_schema = ?, metadata = ?, updated_at = ? WHERE id = ?",
+                (
+                    version,
+                    tileset_key,
+                    *extent,
+                    count,
+                    schema,
+                    _JSON_ENCODER.encode(meta),
+                    now,
+                    layer_id,
+                ),
             )
             conn.execute(
                 "UPDATE layer_versions SET status = 'published', published_at = ? "

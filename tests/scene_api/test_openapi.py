@@ -9,6 +9,7 @@ EXPECTED_PATHS = {
     "/api/layers",
     "/api/layers/{layer}",
     "/api/features/{feature_id}",
+    "/api/features/{feature_id}/children",
     "/api/layers/{layer}/features",
     "/tiles/{layer}/tileset.json",
     "/tiles/{layer}/v/{version}/{path}",

@@ -39,6 +39,7 @@ from tiles.tile_source import TileSource, build_source_tile
 from tiles.tileset import tileset_json
 from twin.domain import FeatureRows
 from twin.naming import validate_layer_id, version_prefix
+from twin.pipeline.versions import abandon_version, remove_stale_versions
 from twin.readers.crs import crs_label
 from twin.readers.footprints import FootprintSet, IngestReport
 from twin.settings import TilingSettings
@@ -79,7 +80,7 @@ def publish_buildings(
     started = time.perf_counter()
     layer = validate_layer_id(fps.layer)
     catalog.ensure_layer(layer, kind="buildings", title=title or layer, crs=crs_label(fps.crs))
-    _remove_stale_versions(
+    remove_stale_versions(
         layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
     )
     version = catalog.begin_version(layer)
@@ -149,9 +150,9 @@ def publish_buildings(
         clock.lap("publish")
     except BaseException:
         log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
-        _abandon(layer, version, store, catalog)
+        abandon_version(layer, version, store, catalog)
         raise
-    _remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
+    remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     seconds = time.perf_counter() - started
     result = PublishResult(
         layer=layer,
@@ -311,25 +312,3 @@ def _load_rows(
                 content_keys=keys[content_of[idx]].tolist(),
             ),
         )
-
-
-def _abandon(layer: str, version: int, store: ObjectStore, catalog: Catalog) -> None:
-    try:
-        catalog.abandon_version(layer, version)
-    finally:
-        store.delete_prefix(version_prefix(layer, version))
-
-
-def _remove_stale_versions(
-    layer: str, *, keep: set[int | None], store: ObjectStore, catalog: Catalog
-) -> None:
-    """Drop the objects and rows of versions that are neither current nor kept.
-
-    The catalog lists published-but-replaced versions and failed ones (a killed
-    publish is marked failed by the next one). Before a publish only the current
-    version is kept; after it, the previous one too, for clients still reading it.
-    """
-    for v in catalog.stale_versions(layer):
-        if v not in keep:
-            log.info("removing stale version", extra={"layer": layer, "version": v})
-            _abandon(layer, v, store, catalog)

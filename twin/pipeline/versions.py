@@ -1,0 +1,39 @@
+"""Version housekeeping shared by every publishing pipeline.
+
+A publish reserves a version, writes under its own prefix and switches the layer
+in one catalog transaction. These helpers undo a failed version and sweep the
+leftovers of earlier ones (failed, killed, or replaced and no longer kept).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from storage.catalog.protocol import Catalog
+from storage.objects.protocol import ObjectStore
+from twin.naming import version_prefix
+
+log = logging.getLogger("twin.pipeline")
+
+
+def abandon_version(layer: str, version: int, store: ObjectStore, catalog: Catalog) -> None:
+    """Mark ``version`` failed, drop its rows and delete its objects."""
+    try:
+        catalog.abandon_version(layer, version)
+    finally:
+        store.delete_prefix(version_prefix(layer, version))
+
+
+def remove_stale_versions(
+    layer: str, *, keep: set[int | None], store: ObjectStore, catalog: Catalog
+) -> None:
+    """Drop the objects and rows of versions that are neither current nor kept.
+
+    The catalog lists published-but-replaced versions and failed ones (a killed
+    publish is marked failed by the next one). Before a publish only the current
+    version is kept; after it, the previous one too, for clients still reading it.
+    """
+    for v in catalog.stale_versions(layer):
+        if v not in keep:
+            log.info("removing stale version", extra={"layer": layer, "version": v})
+            abandon_version(layer, v, store, catalog)
