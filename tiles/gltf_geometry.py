@@ -13,8 +13,20 @@ Streams, each its own bufferView (every attribute starts on a 4-byte boundary):
 * ``NORMAL``: BYTE VEC3 normalised, padded to 4 bytes.
 * ``_FEATURE_ID_0``: UNSIGNED_BYTE (<= 256 features), UNSIGNED_SHORT (<= 65536) or
   FLOAT (exact up to 2**24), padded to 4 bytes.
+* ``COLOR_0`` (only when the mesh has ``colors``): UNSIGNED_BYTE VEC4 normalised.
+  glTF vertex colours are *linear*; callers pass display (sRGB) colours, as IFC
+  surface styles and colour pickers give them, so RGB goes through the sRGB
+  transfer function to linear and is rounded back to 8 bits here (alpha is
+  coverage, not light: kept as is). 8-bit linear is coarse in the darks: sRGB
+  levels 0-6 all become linear 0, and a dark level may come back a few sRGB levels
+  off; from the mid-tones up the round trip is exact to +-1.
 * indices: UNSIGNED_SHORT when there are at most 65535 vertices (65535 itself is
   the primitive-restart value and must not appear), else UNSIGNED_INT.
+
+Triangles are grouped by translucency: those whose three vertices all have alpha
+255 (every triangle when there are no colours) form the opaque group, the rest the
+translucent group. Both groups index the same vertex streams; an empty group is
+left out.
 """
 
 from __future__ import annotations
@@ -48,13 +60,15 @@ class MeshArrays:
 
     ``positions`` may also be float64 (used as given, no float32 round trip). The
     encoder reorders triangles and vertices for the GPU caches and drops vertices
-    no triangle uses; feature ids travel with their vertices.
+    no triangle uses; feature ids and colours travel with their vertices.
+    ``colors`` are display (sRGB) RGBA, 0-255, straight (not premultiplied) alpha.
     """
 
     positions: npt.NDArray[np.float32]  # (n, 3)
     normals: npt.NDArray[np.float32]  # (n, 3) unit normals, same frame
     feature_ids: npt.NDArray[np.uint32]  # (n,) 0..feature_count-1
     indices: npt.NDArray[np.uint32]  # (m*3,) counter-clockwise seen from outside
+    colors: npt.NDArray[np.uint8] | None = None  # (n, 4) sRGB RGBA per vertex, 0-255
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class VertexStream:
     semantic: str
     rows: npt.NDArray[np.uint8]
     component_type: int
-    type: Literal["SCALAR", "VEC3"]
+    type: Literal["SCALAR", "VEC3", "VEC4"]
     normalized: bool = False
     min: tuple[float, ...] | None = None
     max: tuple[float, ...] | None = None
@@ -79,9 +93,17 @@ class VertexStream:
 
 
 @dataclass(frozen=True)
+class TriangleGroup:
+    """Triangles drawn with one material: opaque, or translucent (alpha blended)."""
+
+    indices: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]  # little-endian
+    translucent: bool
+
+
+@dataclass(frozen=True)
 class PackedMesh:
     streams: tuple[VertexStream, ...]
-    indices: npt.NDArray[np.uint16] | npt.NDArray[np.uint32]  # little-endian
+    groups: tuple[TriangleGroup, ...]  # the opaque group first; no empty group
     index_component_type: int
     vertex_count: int
     translation: tuple[float, float, float]  # y-up, dequantises with ``scale``
@@ -93,19 +115,26 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
 
     Quantisation happens in the z-up frame; the axis swap to y-up is done on the
     packed integers (rint is symmetric, so this equals quantising in y-up).
+
+    Reordering optimises each triangle group for the post-transform cache on its
+    own, then orders the vertices by first use over the groups, the larger group
+    first (it references a prefix of the vertices).
     """
-    positions, normals, fids, indices = _checked(mesh, feature_count)
+    positions, normals, fids, indices, colors = _checked(mesh, feature_count)
     n = len(positions)
-    if reorder:
-        order = optimise_order(indices, n)
-        source, indices = order.source, order.indices
+    groups = _split_by_alpha(indices, colors)
+    if reorder and len(groups) == 1:
+        order = optimise_order(groups[0][0], n)
+        source, parts = order.source, [order.indices]
     else:
-        used = np.zeros(n, dtype=bool)
-        used[indices] = True
-        source = np.flatnonzero(used).astype(np.uint32)
-        remap = np.zeros(n, dtype=np.uint32)
-        remap[source] = np.arange(len(source), dtype=np.uint32)
-        indices = remap[indices]
+        if reorder:
+            parts = []
+            for group, _ in groups:
+                order = optimise_order(group, n)
+                parts.append(order.source[order.indices])
+        else:
+            parts = [group for group, _ in groups]
+        source, parts = _shared_vertices(parts, n, by_first_use=reorder)
     take = source.astype(np.intp)
     p = np.take(positions, take, axis=0)
     count = len(source)
@@ -122,12 +151,22 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
         scale = None
         pos = _float_positions(p, centre)
     nrm = _normal_stream(np.take(normals, take, axis=0))
-    streams = (pos, nrm, _feature_stream(np.take(fids, take), feature_count))
+    streams: tuple[VertexStream, ...] = (
+        pos,
+        nrm,
+        _feature_stream(np.take(fids, take), feature_count),
+    )
+    if colors is not None:
+        streams += (_color_stream(np.take(colors, take, axis=0)),)
 
     small = count <= 0xFFFF
+    index_type = "<u2" if small else "<u4"
     return PackedMesh(
         streams=streams,
-        indices=indices.astype("<u2" if small else "<u4"),
+        groups=tuple(
+            TriangleGroup(part.astype(index_type), translucent)
+            for part, (_, translucent) in zip(parts, groups, strict=True)
+        ),
         index_component_type=UNSIGNED_SHORT if small else UNSIGNED_INT,
         vertex_count=count,
         translation=(float(centre[0]), float(centre[2]), -float(centre[1])),
@@ -135,9 +174,47 @@ def pack_mesh(mesh: MeshArrays, feature_count: int, *, reorder: bool = True) -> 
     )
 
 
+def _split_by_alpha(
+    indices: npt.NDArray[np.uint32], colors: npt.NDArray[np.uint8] | None
+) -> list[tuple[npt.NDArray[np.uint32], bool]]:
+    """(indices, translucent) per non-empty group: fully opaque triangles first, in input order."""
+    if colors is None:
+        return [(indices, False)]
+    tri = indices.reshape(-1, 3)
+    opaque = (colors[tri, 3] == 255).all(axis=1)
+    groups = [(tri[opaque].reshape(-1), False), (tri[~opaque].reshape(-1), True)]
+    return [g for g in groups if len(g[0])]
+
+
+def _shared_vertices(
+    parts: list[npt.NDArray[np.uint32]], n: int, *, by_first_use: bool
+) -> tuple[npt.NDArray[np.uint32], list[npt.NDArray[np.uint32]]]:
+    """The vertices the groups use and each group's indices remapped to them.
+
+    ``by_first_use``: vertices in order of first use, the larger group's first,
+    since the codec of meshopt TRIANGLES mode is cheapest for vertices numbered from
+    0 in order of first use; otherwise in ascending input order.
+    """
+    swap = len(parts) == 2 and len(parts[1]) > len(parts[0])
+    ordered = parts[::-1] if swap else parts
+    joined = np.concatenate(ordered)
+    used, first = np.unique(joined, return_index=True)
+    source = (used[np.argsort(first, kind="stable")] if by_first_use else used).astype(np.uint32)
+    remap = np.zeros(n, dtype=np.uint32)
+    remap[source] = np.arange(len(source), dtype=np.uint32)
+    remapped = np.split(remap[joined], np.cumsum([len(p) for p in ordered[:-1]]))
+    return source, remapped[::-1] if swap else remapped
+
+
 def _checked(
     mesh: MeshArrays, feature_count: int
-) -> tuple[npt.NDArray[np.floating[Any]], F32, npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
+) -> tuple[
+    npt.NDArray[np.floating[Any]],
+    F32,
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint8] | None,
+]:
     positions = np.asarray(mesh.positions)
     if positions.dtype not in (np.float32, np.float64):
         positions = positions.astype(np.float64)
@@ -161,7 +238,18 @@ def _checked(
         raise InvalidInputError(f"a tile holds 1 to {_MAX_FLOAT_FEATURES} features")
     if n and (int(fids.min()) < 0 or int(fids.max()) >= feature_count):
         raise InvalidInputError("a feature id is outside the property table")
-    return positions, normals, fids, indices.astype(np.uint32, copy=False)
+    return positions, normals, fids, indices.astype(np.uint32, copy=False), _colors(mesh, n)
+
+
+def _colors(mesh: MeshArrays, n: int) -> npt.NDArray[np.uint8] | None:
+    if mesh.colors is None:
+        return None
+    colors = np.asarray(mesh.colors)
+    if colors.shape != (n, 4):
+        raise InvalidInputError("mesh colours must be an (n, 4) RGBA array, one row per vertex")
+    if colors.dtype.kind not in "iu" or (n and (colors.min() < 0 or colors.max() > 255)):
+        raise InvalidInputError("mesh colours must be integers from 0 to 255")
+    return colors.astype(np.uint8, copy=False)
 
 
 def _quantised_positions(
@@ -242,6 +330,29 @@ def _feature_stream(fids: npt.NDArray[np.int64], feature_count: int) -> VertexSt
         rows=rows,
         component_type=ctype,
         type="SCALAR",
+    )
+
+
+def _srgb_to_linear_table() -> npt.NDArray[np.uint8]:
+    """8-bit sRGB level -> 8-bit linear level (IEC 61966-2-1 transfer function)."""
+    c = np.arange(256, dtype=np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return np.rint(linear * 255.0).astype(np.uint8)
+
+
+_SRGB_TO_LINEAR = _srgb_to_linear_table()
+
+
+def _color_stream(colors: npt.NDArray[np.uint8]) -> VertexStream:
+    rows = np.empty((len(colors), 4), dtype=np.uint8)
+    rows[:, :3] = _SRGB_TO_LINEAR[colors[:, :3]]
+    rows[:, 3] = colors[:, 3]
+    return VertexStream(
+        semantic="COLOR_0",
+        rows=rows,
+        component_type=UNSIGNED_BYTE,
+        type="VEC4",
+        normalized=True,
     )
 
 

@@ -2,7 +2,8 @@
 
 * :func:`read_glb` splits a GLB into its JSON document and BIN chunk;
 * :func:`view_bytes` returns a bufferView's bytes, decoding EXT_meshopt_compression;
-* :func:`decode_mesh` dequantises the mesh back into the z-up tile frame;
+* :func:`decode_mesh` dequantises the mesh back into the z-up tile frame (every
+  primitive, which must share one set of vertex accessors; COLOR_0 as stored);
 * :func:`decode_table` reads the EXT_structural_metadata property table;
 * :func:`decompressed` rewrites a meshopt GLB as a plain one (so the Khronos
   validator can check the decoded data: min/max, unit normals, index ranges);
@@ -27,7 +28,7 @@ import pytest
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 _MESHOPT = "EXT_meshopt_compression"
 _COMPONENT = {5120: "<i1", 5121: "<u1", 5122: "<i2", 5123: "<u2", 5125: "<u4", 5126: "<f4"}
-_WIDTH = {"SCALAR": 1, "VEC3": 3}
+_WIDTH = {"SCALAR": 1, "VEC3": 3, "VEC4": 4}
 _SCALAR = {"INT32": "<i4", "INT64": "<i8", "FLOAT64": "<f8", "UINT32": "<u4", "UINT64": "<u8"}
 
 
@@ -42,8 +43,10 @@ class DecodedMesh:
     positions: np.ndarray  # (n, 3) float64, z-up tile frame
     normals: np.ndarray  # (n, 3) float64, z-up, as stored (int8 / 127)
     feature_ids: np.ndarray  # (n,) int64
-    indices: np.ndarray  # (m*3,) int64
+    indices: np.ndarray  # (m*3,) int64, every primitive's triangles in turn
     step: float  # quantisation step in metres; 0.0 for float positions
+    colors: np.ndarray | None = None  # (n, 4) uint8 COLOR_0 as stored (linear), or None
+    primitive_indices: tuple[np.ndarray, ...] = ()  # (k*3,) int64 per primitive
 
 
 def read_glb(data: bytes) -> Glb:
@@ -101,20 +104,29 @@ def decode_mesh(glb: Glb) -> DecodedMesh:
     doc = glb.doc
     (node,) = doc["nodes"]
     (mesh,) = doc["meshes"]
-    (prim,) = mesh["primitives"]
-    attrs = prim["attributes"]
+    prims = mesh["primitives"]
+    attrs = prims[0]["attributes"]
+    assert all(p["attributes"] == attrs for p in prims), "primitives with their own vertices"
     pos = read_accessor(glb, attrs["POSITION"]).astype(np.float64)
     scale = node.get("scale", [1.0, 1.0, 1.0])
     assert scale[0] == scale[1] == scale[2]
     yup = pos * scale[0] + np.asarray(node.get("translation", [0.0, 0.0, 0.0]))
     quantised = doc["accessors"][attrs["POSITION"]]["componentType"] != 5126
     nrm = read_accessor(glb, attrs["NORMAL"]).astype(np.float64) / 127.0
+    per_primitive = tuple(read_accessor(glb, p["indices"]).astype(np.int64) for p in prims)
+    colors = None
+    if "COLOR_0" in attrs:
+        acc = doc["accessors"][attrs["COLOR_0"]]
+        assert (acc["componentType"], acc["type"], acc.get("normalized")) == (5121, "VEC4", True)
+        colors = read_accessor(glb, attrs["COLOR_0"])
     return DecodedMesh(
         positions=_to_z_up(yup),
         normals=_to_z_up(nrm),
         feature_ids=read_accessor(glb, attrs["_FEATURE_ID_0"]).astype(np.int64),
-        indices=read_accessor(glb, prim["indices"]).astype(np.int64),
+        indices=np.concatenate(per_primitive),
         step=float(scale[0]) if quantised else 0.0,
+        colors=colors,
+        primitive_indices=per_primitive,
     )
 
 

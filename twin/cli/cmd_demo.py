@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from storage.factory import open_catalog, open_object_store
+from twin.cli.cmd_ingest_ifc import summary
 from twin.cli.publishing import publish_with_settings
 from twin.pipeline.executor import TileCluster
+from twin.pipeline.publish_ifc import publish_ifc, read_submission
 from twin.readers.footprints import HeightRule, load_footprints
 from twin.settings import Settings
 
 DEMO_LAYER = "demo-buildings"
 DEMO_TITLE = "示范城区建筑 Demo city buildings"
+PROPOSAL_LAYER = "demo-proposal"
+PROPOSAL_TITLE = "拟建项目 BIM 报建 Proposed building (IFC)"
 
 
 def register(sub: Any) -> None:
@@ -50,7 +57,39 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
         f"demo city: {result.feature_count} buildings in {result.tile_count} tiles "
         f"(layer {DEMO_LAYER})"
     )
+    build_proposal(settings, buildings, seed)
     return result.feature_count
+
+
+def build_proposal(settings: Settings, buildings: int, seed: int) -> None:
+    """A proposed building on a vacant parcel, as an IFC4 submission, ingested as a BIM layer."""
+    from twin.demo.proposal_ifc import write_proposal_ifc
+    from twin.demo.proposal_site import proposal_site
+
+    folder = settings.data_dir / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_proposal_ifc(folder / "proposal.ifc", proposal_site(buildings, seed))
+    store = open_object_store(settings)
+    catalog = open_catalog(settings)
+    try:
+        catalog.migrate()
+        with (
+            tempfile.TemporaryDirectory(prefix="twin-ifc-", dir=folder) as tmp,
+            read_submission(
+                path, bim=settings.bim, spill_dir=Path(tmp), progress=sys.stderr.isatty()
+            ) as sub,
+        ):
+            result = publish_ifc(
+                sub,
+                layer=PROPOSAL_LAYER,
+                store=store,
+                catalog=catalog,
+                bim=settings.bim,
+                title=PROPOSAL_TITLE,
+            )
+    finally:
+        catalog.close()
+    print(f"demo proposal: {summary(result)} ({path})")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from twin.cli import cmd_ingest_ifc
 from twin.cli.publishing import publish_with_settings
 from twin.errors import IngestError
 from twin.pipeline.executor import TileCluster
@@ -38,6 +39,7 @@ def register(sub: Any) -> None:
     b.add_argument("--strict", action="store_true", help="fail if any feature is rejected")
     b.add_argument("--no-progress", action="store_true")
     b.set_defaults(handler=run)
+    cmd_ingest_ifc.register_kind(kinds)
 
 
 def load(args: argparse.Namespace) -> FootprintSet:

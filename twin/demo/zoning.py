@@ -52,6 +52,7 @@ _USE: Final = {
     "hospital": n.MEDICAL,
     "industrial": n.INDUSTRIAL,
     "public": n.PUBLIC,
+    "reserved": n.RESIDENTIAL,
 }
 
 _YEARS: Final = {
@@ -65,11 +66,16 @@ _YEARS: Final = {
     "hospital": (1985, 2020),
     "industrial": (1980, 2002),
     "public": (1988, 2024),
+    "reserved": (2024, 2024),
 }
 
 _RENEWAL_P: Final = {"village": (0.35, 0.25, 0.3, 0.1), "other": (0.82, 0.08, 0.04, 0.06)}
 
 _MAX_PARCEL_SIDE = 130.0
+
+#: a point (local frame, metres) always inside block (0, -1) of any seed: its lot stays vacant,
+#: land held for the proposed building of ``twin.demo.proposal_site``
+RESERVED_POINT: Final = (100.0, -100.0)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ def make_parcel(
     rng: Rng, lot: Rect, char: str, district: str, superblock: tuple[int, int]
 ) -> Parcel:
     layout = _choose(rng, *_LAYOUT_ODDS[char])
+    if lot.x0 <= RESERVED_POINT[0] < lot.x1 and lot.y0 <= RESERVED_POINT[1] < lot.y1:
+        layout = "reserved"
     r = lot.inset(float(rng.uniform(3, 6)))
     if not _fits(layout, r):
         layout = "public"
@@ -158,6 +166,8 @@ def _pick(rng: Rng, options: tuple[str, ...]) -> str:
 def parcel_name(rng: Rng, p: Parcel, char: str) -> str | None:
     """The name of the estate, campus or complex on a parcel (None for some)."""
     named = rng.random()
+    if p.layout == "reserved":
+        return None
     if p.layout in ("towers", "walkups", "courtyard"):
         return f"{p.place}{_pick(rng, n.ESTATE_SUFFIXES)}" if named < 0.85 else None
     if p.layout == "office":
@@ -179,6 +189,8 @@ def parcel_name(rng: Rng, p: Parcel, char: str) -> str | None:
 
 def footprints(rng: Rng, p: Parcel, name: str | None) -> list[b.Footprint]:
     r = p.rect
+    if p.layout == "reserved":
+        return []
     if p.layout == "towers":
         return b.residential_towers(rng, r, name)
     if p.layout == "walkups":

@@ -20,6 +20,7 @@ describe("scene API shapes", () => {
       zmax: 80,
       version: 3,
       attribute_schema: { height: "number", bad: 5 },
+      metadata: {},
     });
     expect(layer).toEqual({
       id: "demo",
@@ -32,6 +33,24 @@ describe("scene API shapes", () => {
       zmax: 80,
       version: 3,
       attributeSchema: { height: "number" },
+      metadata: { schema: null, sourceFile: null, georeference: null },
+    });
+  });
+
+  it("a BIM layer's metadata is read with the layer", () => {
+    const layer = parseLayer({
+      id: "proposal",
+      kind: "bim",
+      metadata: {
+        georeference: { source: "map_conversion", crs: "EPSG:4547", warnings: ["rotation ignored"] },
+        schema: "IFC4",
+        source_file: "proposal.ifc",
+      },
+    });
+    expect(layer?.metadata).toEqual({
+      schema: "IFC4",
+      sourceFile: "proposal.ifc",
+      georeference: { source: "map_conversion", crs: "EPSG:4547", warnings: ["rotation ignored"] },
     });
   });
 

@@ -2,6 +2,7 @@
 // viewer works behind a path prefix. Shapes mirror scene_api/wire.py.
 
 import { type BBox, isBBox } from "./geo";
+import { type LayerMetadata, parseLayerMetadata } from "./layer-metadata";
 
 export interface LayerInfo {
   readonly id: string;
@@ -14,6 +15,8 @@ export interface LayerInfo {
   readonly zmax: number | null;
   readonly version: number | null;
   readonly attributeSchema: Readonly<Record<string, string>>;
+  /** What the server says about the layer's source (a BIM layer's IFC file and georeference). */
+  readonly metadata: LayerMetadata;
 }
 
 export interface FeatureInfo {
@@ -47,15 +50,15 @@ export class ApiError extends Error {
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function str(value: unknown): string | null {
+export function str(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
-function num(value: unknown): number | null {
+export function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
@@ -91,6 +94,7 @@ export function parseLayer(value: unknown): LayerInfo | null {
     zmax: num(value["zmax"]),
     version: num(value["version"]),
     attributeSchema: stringRecord(value["attribute_schema"]),
+    metadata: parseLayerMetadata(value["metadata"]),
   };
 }
 
@@ -119,7 +123,7 @@ export function parseFeature(value: unknown): FeatureInfo | null {
   };
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+export async function getJson(url: string): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
     response = await fetch(url, { headers: { Accept: "application/json" } });
@@ -137,7 +141,7 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
   return { status: response.status, body };
 }
 
-function serverFailure(status: number, body: unknown): ApiError {
+export function serverFailure(status: number, body: unknown): ApiError {
   const code = isObject(body) ? (str(body["code"]) ?? "") : "";
   const description = isObject(body) ? (str(body["description"]) ?? "") : "";
   return new ApiError({ kind: "server", status, code, description });

@@ -9,8 +9,11 @@ import {
 } from "cesium";
 
 import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers } from "./api";
+import { fetchChildren } from "./bim-api";
+import { BimController } from "./bim-controller";
 import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
 import { sphereAroundBBox, unionBBox } from "./geo";
+import { isBimKind } from "./layer-metadata";
 import {
   applyCameraView,
   createViewer,
@@ -46,6 +49,11 @@ function failureText(error: unknown): Text {
   return { key: "error.badResponse" };
 }
 
+/** True for a feature of a BIM layer, or one whose class is an IFC class. */
+function isBimFeature(feature: FeatureInfo, layerKind: string | null): boolean {
+  return (layerKind !== null && isBimKind(layerKind)) || /^Ifc[A-Z]/.test(feature.cls);
+}
+
 function tileProperties(feature: Cesium3DTileFeature): Array<[string, unknown]> {
   return feature.getPropertyIds().map((name): [string, unknown] => [name, feature.getProperty(name)]);
 }
@@ -57,6 +65,7 @@ class App {
   private readonly layers: SceneLayers;
   private readonly settle: SettleWatcher;
   private readonly tree: LayerTree;
+  private readonly bim: BimController;
   private readonly info: InfoPanel;
   private readonly message: MessageBar;
   private readonly loadingChip: HTMLElement;
@@ -83,12 +92,16 @@ class App {
       },
       opacity: (id, opacity) => this.layers.setOpacity(id, opacity),
       fly: (id) => this.flyToLayer(id),
+      isolate: (id, storeyId) => this.bim.isolate(id, storeyId),
+      spaces: (id, visible) => this.bim.setSpaces(id, visible),
     });
-    this.info = new InfoPanel(
-      lang,
-      () => this.select(null),
-      (id) => void this.showFeature(id, { fly: true, picked: null, fromSearch: false }),
-    );
+    this.info = new InfoPanel(lang, {
+      close: () => this.select(null),
+      open: (id) => void this.showFeature(id, { fly: true, picked: null, fromSearch: false }),
+      children: fetchChildren,
+      canIsolate: (layer, storeyId) => this.bim.storeysOf(layer).some((storey) => storey.id === storeyId),
+      isolate: (layer, storeyId) => this.bim.isolate(layer, storeyId),
+    });
     this.loadingChip = el("div", { class: "loading-chip", role: "status", hidden: true });
     const sceneElement = el("div", { class: "scene", id: "scene" });
 
@@ -134,6 +147,13 @@ class App {
         this.loadingChip.hidden = !loading;
       },
     );
+    this.bim = new BimController(this.layers, this.tree, hooks, {
+      storeysFailed: (state, error) => {
+        recordError(hooks, `storeys of ${state.info.id}: ${String(error)}`);
+        this.message.show({ key: "bim.storeysFailedMessage", params: { title: state.info.title } }, "error", failureText(error));
+      },
+      changed: () => this.settle.kick(),
+    });
     lang.onChange(renderTexts);
     renderTexts();
   }
@@ -154,7 +174,9 @@ class App {
       this.tree.clearNote();
     }
     this.hooks.layers = layers.map((layer) => layer.id);
-    this.tree.setLayers(this.layers.register(layers));
+    const states = this.layers.register(layers);
+    this.tree.setLayers(states);
+    const storeys = this.bim.load(states);
 
     // Aim the camera before any tileset is added: tiles are then requested for
     // the view the user will see, and "all tiles loaded" means what it says.
@@ -186,6 +208,7 @@ class App {
       ScreenSpaceEventType.LEFT_CLICK,
     );
     this.settle.start();
+    await storeys;
     this.hooks.ready = true;
   }
 
@@ -303,7 +326,8 @@ class App {
       return;
     }
     this.select(feature.id);
-    this.info.showFeature(feature, this.layers.get(feature.layer)?.info.title ?? null);
+    const layer = this.layers.get(feature.layer)?.info ?? null;
+    this.info.showFeature(feature, layer?.title ?? null, isBimFeature(feature, layer?.kind ?? null));
     if (options.fromSearch) {
       this.message.show({ key: "search.found", params: { id: feature.id } });
     }

@@ -75,3 +75,59 @@ describe("translateAttribute", () => {
     expect(translateAttribute("zh-CN", "roof_type")).toBe("roof_type");
   });
 });
+
+describe("IFC class labels", () => {
+  it("names common IFC classes in both languages", async () => {
+    const { translateClass } = await import("./i18n");
+    const expected: Array<[string, string, string]> = [
+      ["IfcWall", "墙", "Wall"],
+      ["IfcSlab", "板", "Slab"],
+      ["IfcWindow", "窗", "Window"],
+      ["IfcDoor", "门", "Door"],
+      ["IfcSpace", "空间", "Space"],
+      ["IfcColumn", "柱", "Column"],
+      ["IfcBeam", "梁", "Beam"],
+      ["IfcStair", "楼梯", "Stair"],
+      ["IfcRoof", "屋顶", "Roof"],
+      ["IfcRailing", "栏杆", "Railing"],
+      ["IfcCurtainWall", "幕墙", "Curtain wall"],
+      ["IfcMember", "构件", "Member"],
+      ["IfcBuildingStorey", "楼层", "Storey"],
+      ["IfcBuilding", "建筑", "Building"],
+      ["IfcSite", "场地", "Site"],
+    ];
+    for (const [cls, zh, en] of expected) {
+      expect(translateClass("zh-CN", cls)).toBe(zh);
+      expect(translateClass("en", cls)).toBe(en);
+    }
+  });
+
+  it("reads standard-case subclasses as their base class, in any case", async () => {
+    const { ifcClassKey, translateClass } = await import("./i18n");
+    expect(ifcClassKey("IfcWallStandardCase")).toBe("class.ifcwall");
+    expect(translateClass("zh-CN", "IfcWallStandardCase")).toBe("墙");
+    expect(translateClass("en", "IfcSlabElementedCase")).toBe("Slab");
+    expect(translateClass("zh-CN", "IFCDOOR")).toBe("门");
+  });
+
+  it("leaves classes it does not know as they are, and keeps plain layer classes working", async () => {
+    const { translateClass } = await import("./i18n");
+    expect(translateClass("zh-CN", "IfcAlignment")).toBe("IfcAlignment");
+    expect(translateClass("en", "StandardCase")).toBe("StandardCase");
+    expect(translateClass("zh-CN", "building")).toBe("建筑");
+  });
+
+  it("writes a known class with its IFC name, an unknown one bare", async () => {
+    const { classWithCode } = await import("./i18n");
+    expect(classWithCode("zh-CN", "IfcWall")).toBe("墙（IfcWall）");
+    expect(classWithCode("en", "IfcWallStandardCase")).toBe("Wall (IfcWallStandardCase)");
+    expect(classWithCode("en", "IfcAlignment")).toBe("IfcAlignment");
+  });
+
+  it("names known ways of georeferencing and leaves others as sent", async () => {
+    const { translateGeorefSource } = await import("./i18n");
+    expect(translateGeorefSource("en", "map_conversion")).toBe("IfcMapConversion");
+    expect(translateGeorefSource("zh-CN", "map_conversion")).toContain("地图转换");
+    expect(translateGeorefSource("zh-CN", "site_lat_long")).toBe("site_lat_long");
+  });
+});

@@ -6,6 +6,25 @@
 // layers          ids of the layers listed by api/layers, in order
 // lastPicked      id of the feature last picked or found (null before, or for an object without id)
 // errors          user-visible and console-worthy errors, oldest first
+// bim             per BIM layer id: its storeys as listed in the layer tree (lowest first), the
+//                 storey isolated (null: all), whether spaces are shown, the show expression in
+//                 force and the georeferencing warnings shown; storeysLoaded once the storey list
+//                 was read or failed (ready waits for it)
+
+export interface StoreyHook {
+  id: string;
+  name: string;
+  elevation: number | null;
+}
+
+export interface BimLayerHooks {
+  storeysLoaded: boolean;
+  storeys: StoreyHook[];
+  isolated: string | null;
+  spacesVisible: boolean;
+  showExpression: string;
+  georefWarnings: string[];
+}
 
 export interface TwinHooks {
   ready: boolean;
@@ -13,6 +32,7 @@ export interface TwinHooks {
   layers: string[];
   lastPicked: string | null;
   errors: string[];
+  bim: Record<string, BimLayerHooks>;
 }
 
 declare global {
@@ -25,7 +45,7 @@ const MAX_ERRORS = 100;
 
 /** Installs window.__twin and routes uncaught errors into it. */
 export function installHooks(): TwinHooks {
-  const hooks: TwinHooks = { ready: false, allTilesLoaded: false, layers: [], lastPicked: null, errors: [] };
+  const hooks: TwinHooks = { ready: false, allTilesLoaded: false, layers: [], lastPicked: null, errors: [], bim: {} };
   window.__twin = hooks;
   window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));
   window.addEventListener("unhandledrejection", (event) => recordError(hooks, String(event.reason)));

@@ -10,6 +10,7 @@ import {
   Cesium3DTileStyle,
   Cesium3DTileset,
   Color,
+  Expression,
   type Viewer,
 } from "cesium";
 
@@ -26,6 +27,8 @@ export interface LayerState {
   /** 0..1 */
   opacity: number;
   tileset: Cesium3DTileset | null;
+  /** The layer's show expression (3D Tiles styling language); "true" shows every feature. */
+  showExpression: string;
 }
 
 /** The property of every feature that holds its stable id. */
@@ -59,6 +62,7 @@ export class SceneLayers {
   private readonly viewer: Viewer;
   private readonly events: SceneLayersEvents;
   private readonly states = new Map<string, LayerState>();
+  private readonly styles = new Map<string, Cesium3DTileStyle>();
   private highlighted: string | null = null;
 
   constructor(viewer: Viewer, events: SceneLayersEvents) {
@@ -75,6 +79,7 @@ export class SceneLayers {
         visible: true,
         opacity: 1,
         tileset: null,
+        showExpression: "true",
       };
       this.states.set(info.id, state);
       return state;
@@ -169,6 +174,26 @@ export class SceneLayers {
     this.viewer.scene.requestRender();
   }
 
+  /**
+   * Sets which features of a layer are drawn: `expression` is a show expression
+   * of the 3D Tiles styling language, built from checked parts only (see
+   * storey-style.ts). It applies as soon as the tileset exists.
+   */
+  setShowExpression(id: string, expression: string): void {
+    const state = this.states.get(id);
+    if (state === undefined || state.showExpression === expression) {
+      return;
+    }
+    state.showExpression = expression;
+    const style = this.styles.get(id);
+    if (style !== undefined) {
+      style.show = new Expression(expression);
+      state.tileset?.makeStyleDirty();
+    }
+    this.events.changed(state);
+    this.viewer.scene.requestRender();
+  }
+
   /** Highlights the feature with this id in every layer (null clears the highlight). */
   setHighlight(id: string | null): void {
     if (id === this.highlighted) {
@@ -203,6 +228,10 @@ export class SceneLayers {
       return Color.fromAlpha(highlighted ? HIGHLIGHT : BASE, alpha, result);
     };
     style.color = { evaluate: colourOf, evaluateColor: colourOf };
+    if (state.showExpression !== "true") {
+      style.show = new Expression(state.showExpression);
+    }
+    this.styles.set(state.info.id, style);
     return style;
   }
 }

@@ -3,33 +3,35 @@
 // does not know, the properties stored in its 3D tile.
 
 import type { FeatureInfo } from "../api";
-import { type Lang, formatNumber, translateAttribute, translateClass } from "../i18n";
+import type { ChildFeature } from "../bim-api";
+import { formatNumber, translateAttribute, translateClass } from "../i18n";
+import { CHILDREN_SECTION, type ChildrenState, renderBimFeature, sectionOpenByDefault } from "./bim-info";
 import { el, replaceChildren } from "./dom";
+import { attributeTable, factsList, idCell } from "./info-parts";
 import type { LangStore } from "./lang";
 
 type Shown =
   | { readonly kind: "loading"; readonly id: string }
-  | { readonly kind: "feature"; readonly feature: FeatureInfo; readonly layerTitle: string | null }
+  | {
+      readonly kind: "feature";
+      readonly feature: FeatureInfo;
+      readonly layerTitle: string | null;
+      readonly bim: boolean;
+      children: ChildrenState;
+    }
   | { readonly kind: "tile"; readonly id: string | null; readonly properties: ReadonlyArray<[string, unknown]> };
 
-/** How one attribute value reads in a table cell. */
-export function formatValue(lang: Lang, t: (key: "value.true" | "value.false" | "value.empty") => string, value: unknown): string {
-  if (value === null || value === undefined || value === "") {
-    return t("value.empty");
-  }
-  if (typeof value === "boolean") {
-    return t(value ? "value.true" : "value.false");
-  }
-  if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : formatNumber(lang, value);
-  }
-  if (typeof value === "bigint") {
-    return value.toString();
-  }
-  if (typeof value === "string") {
-    return value;
-  }
-  return JSON.stringify(value);
+export interface InfoPanelActions {
+  /** The user closed the panel. */
+  close(): void;
+  /** The user followed a link to another feature (parent, storey, child). */
+  open(id: string): void;
+  /** Reads the direct children of a BIM feature. */
+  children(id: string): Promise<ChildFeature[]>;
+  /** Whether `storeyId` is a storey of `layer` that can be isolated. */
+  canIsolate(layer: string, storeyId: string): boolean;
+  /** Shows only that storey of `layer`. */
+  isolate(layer: string, storeyId: string): void;
 }
 
 export class InfoPanel {
@@ -38,18 +40,19 @@ export class InfoPanel {
   private readonly close: HTMLButtonElement;
   private readonly body: HTMLDivElement;
   private readonly lang: LangStore;
-  private readonly onOpen: (id: string) => void;
+  private readonly actions: InfoPanelActions;
   private shown: Shown | null = null;
+  /** Sections of BIM elements the user opened or closed, by set name (kept across elements). */
+  private readonly sectionChoice = new Map<string, boolean>();
 
-  /** `onOpen` is called when the user follows a link to another feature (its parent). */
-  constructor(lang: LangStore, onClose: () => void, onOpen: (id: string) => void) {
+  constructor(lang: LangStore, actions: InfoPanelActions) {
     this.lang = lang;
-    this.onOpen = onOpen;
+    this.actions = actions;
     this.heading = el("h2", { class: "info-heading" });
     this.close = el("button", { type: "button", class: "icon-button info-close" }, "×");
     this.close.addEventListener("click", () => {
       this.hide();
-      onClose();
+      actions.close();
     });
     this.body = el("div", { class: "info-body" });
     this.element = el(
@@ -65,8 +68,9 @@ export class InfoPanel {
     this.show({ kind: "loading", id });
   }
 
-  showFeature(feature: FeatureInfo, layerTitle: string | null): void {
-    this.show({ kind: "feature", feature, layerTitle });
+  /** `bim`: the feature is an IFC element, shown with its sets and hierarchy. */
+  showFeature(feature: FeatureInfo, layerTitle: string | null, bim = false): void {
+    this.show({ kind: "feature", feature, layerTitle, bim, children: { kind: "idle" } });
   }
 
   showTileProperties(id: string | null, properties: ReadonlyArray<[string, unknown]>): void {
@@ -85,7 +89,8 @@ export class InfoPanel {
 
   private render(): void {
     const t = this.lang.t.bind(this.lang);
-    this.heading.textContent = t("info.heading");
+    const shownBim = this.shown?.kind === "feature" && this.shown.bim;
+    this.heading.textContent = t(shownBim ? "bim.heading" : "info.heading");
     this.close.title = t("info.close");
     this.close.setAttribute("aria-label", t("info.close"));
     const shown = this.shown;
@@ -97,7 +102,7 @@ export class InfoPanel {
     if (shown.kind === "loading") {
       replaceChildren(
         this.body,
-        this.facts([[t("info.id"), this.idCell(shown.id)]]),
+        factsList([[t("info.id"), idCell(shown.id)]]),
         el("p", { class: "info-note" }, t("info.loading")),
       );
       return;
@@ -105,22 +110,26 @@ export class InfoPanel {
     if (shown.kind === "tile") {
       replaceChildren(
         this.body,
-        shown.id === null ? null : this.facts([[t("info.id"), this.idCell(shown.id)]]),
+        shown.id === null ? null : factsList([[t("info.id"), idCell(shown.id)]]),
         el("p", { class: "info-note" }, t(shown.id === null ? "info.noId" : "info.tileOnly")),
         this.table(shown.properties),
       );
       return;
     }
+    if (shown.bim) {
+      this.renderBim(shown);
+      return;
+    }
     const f = shown.feature;
     const facts: Array<[string, Node | string]> = [
-      [t("info.id"), this.idCell(f.id)],
+      [t("info.id"), idCell(f.id)],
       [t("info.layer"), shown.layerTitle === null ? f.layer : `${shown.layerTitle} (${f.layer})`],
       [t("info.class"), translateClass(this.lang.lang, f.cls)],
     ];
     if (f.parentId !== null) {
       const link = el("button", { type: "button", class: "link-button" }, f.parentId);
       const parentId = f.parentId;
-      link.addEventListener("click", () => this.onOpen(parentId));
+      link.addEventListener("click", () => this.actions.open(parentId));
       facts.push([t("info.parent"), link]);
     }
     if (f.zmin !== null && f.zmax !== null) {
@@ -132,38 +141,61 @@ export class InfoPanel {
     }
     replaceChildren(
       this.body,
-      this.facts(facts),
+      factsList(facts),
       el("h3", { class: "section-label" }, t("info.attributes")),
       this.table(Object.entries(f.attributes)),
     );
   }
 
-  private value(value: unknown): string {
-    return formatValue(this.lang.lang, (key) => this.lang.t(key), value);
-  }
-
-  private idCell(id: string): HTMLElement {
-    return el("span", { class: "info-id", "data-testid": "info-id" }, id);
-  }
-
-  private facts(rows: ReadonlyArray<[string, Node | string]>): HTMLDListElement {
-    const list = el("dl", { class: "info-facts" });
-    for (const [name, value] of rows) {
-      list.append(el("dt", {}, name), el("dd", {}, value));
+  private renderBim(shown: Extract<Shown, { kind: "feature" }>): void {
+    const isOpen = (set: string | null): boolean =>
+      this.sectionChoice.get(set ?? "") ?? sectionOpenByDefault(set);
+    replaceChildren(
+      this.body,
+      ...renderBimFeature({
+        lang: this.lang,
+        feature: shown.feature,
+        layerTitle: shown.layerTitle,
+        children: shown.children,
+        open: (id) => this.actions.open(id),
+        canIsolate: (storeyId) => this.actions.canIsolate(shown.feature.layer, storeyId),
+        isolate: (storeyId) => this.actions.isolate(shown.feature.layer, storeyId),
+        isOpen,
+        toggled: (set, open) => this.sectionChoice.set(set ?? "", open),
+        loadChildren: () => void this.loadChildren(shown),
+      }),
+    );
+    if (isOpen(CHILDREN_SECTION)) {
+      void this.loadChildren(shown);
     }
-    return list;
+  }
+
+  /** Reads the children of the shown feature once; the answer is dropped if another feature is shown by then. */
+  private async loadChildren(shown: Extract<Shown, { kind: "feature" }>): Promise<void> {
+    if (shown.children.kind !== "idle") {
+      return;
+    }
+    shown.children = { kind: "loading" };
+    let children: ChildrenState;
+    try {
+      children = { kind: "ready", children: await this.actions.children(shown.feature.id) };
+    } catch {
+      children = { kind: "failed" };
+    }
+    shown.children = children;
+    if (this.shown === shown) {
+      this.render();
+    }
   }
 
   private table(entries: ReadonlyArray<[string, unknown]>): HTMLElement {
     if (entries.length === 0) {
       return el("p", { class: "info-note" }, this.lang.t("info.noAttributes"));
     }
-    const body = el("tbody");
-    for (const [name, value] of entries) {
-      const label = translateAttribute(this.lang.lang, name);
-      const th = el("th", { scope: "row", "data-field": name, title: name }, label);
-      body.append(el("tr", {}, th, el("td", {}, this.value(value))));
-    }
-    return el("table", { class: "info-table" }, body);
+    const lang = this.lang.lang;
+    return attributeTable(
+      lang,
+      entries.map(([key, value]) => ({ key, label: translateAttribute(lang, key), value })),
+    );
   }
 }

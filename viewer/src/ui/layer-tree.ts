@@ -1,12 +1,15 @@
 // The layer tree (data-testid="layer-tree"): per layer a visibility checkbox, an
-// opacity slider, a "fly to" button, its feature count and its loading status.
+// opacity slider, a "fly to" button, its feature count and its loading status;
+// a BIM layer also its source, georeferencing warnings, storeys and spaces.
 
 import { formatNumber, translateKind } from "../i18n";
+import { isBimKind } from "../layer-metadata";
 import type { LayerState } from "../scene/layers";
+import { type BimLayerActions, BimLayerPanel } from "./bim-layer";
 import { el, replaceChildren } from "./dom";
 import type { LangStore } from "./lang";
 
-export interface LayerTreeActions {
+export interface LayerTreeActions extends BimLayerActions {
   toggle(id: string, visible: boolean): void;
   opacity(id: string, opacity: number): void;
   fly(id: string): void;
@@ -23,6 +26,7 @@ interface Row {
   readonly count: HTMLSpanElement;
   readonly kind: HTMLSpanElement | null;
   readonly status: HTMLSpanElement;
+  readonly bim: BimLayerPanel | null;
 }
 
 export class LayerTree {
@@ -60,6 +64,11 @@ export class LayerTree {
     this.renderAll();
   }
 
+  /** The BIM part of a layer's entry (undefined for other layers). */
+  bimPanel(id: string): BimLayerPanel | undefined {
+    return this.rows.find((r) => r.state.info.id === id)?.bim ?? undefined;
+  }
+
   /** Re-renders one layer after its state changed. */
   update(state: LayerState): void {
     const row = this.rows.find((r) => r.state.info.id === state.info.id);
@@ -94,14 +103,19 @@ export class LayerTree {
     opacity.addEventListener("input", () => this.actions.opacity(id, Number(opacity.value) / 100));
     fly.addEventListener("click", () => this.actions.fly(id));
 
+    const bim = isBimKind(state.info.kind)
+      ? new BimLayerPanel(this.lang, id, index, state.info.metadata, this.actions)
+      : null;
+
     const item = el(
       "li",
       { class: "layer", "data-layer-id": id },
       el("div", { class: "layer-head" }, toggle, title, kind, fly),
       el("div", { class: "layer-meta" }, count, status),
       el("div", { class: "layer-opacity-row" }, opacityLabel, opacity, opacityValue),
+      bim?.element,
     );
-    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, kind, status };
+    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, kind, status, bim };
     return row;
   }
 
@@ -111,6 +125,7 @@ export class LayerTree {
     this.note.textContent = this.noteKey === null ? "" : this.lang.t(this.noteKey);
     for (const row of this.rows) {
       this.renderRow(row);
+      row.bim?.render();
     }
   }
 
@@ -147,5 +162,6 @@ export class LayerTree {
             : null;
     row.status.textContent = statusKey === null ? "" : this.lang.t(statusKey);
     row.status.hidden = statusKey === null;
+    row.bim?.setEnabled(usable);
   }
 }
