@@ -8,6 +8,7 @@ from pathlib import Path
 
 import ifcopenshell
 import ifcopenshell.geom
+import ifcopenshell.util.shape
 
 from bim_ingest.georef import GeoOverride
 from storage.catalog.protocol import Catalog
@@ -53,16 +54,26 @@ def ingest(
 
 
 def triangulated_ids(path: Path) -> set[str]:
-    """GlobalIds of the elements plain ifcopenshell triangulates (spaces in, openings out)."""
+    """GlobalIds of the elements plain ifcopenshell triangulates (spaces in, openings out).
+
+    The kernel is the one twin uses (tests/bim_ingest/test_geometry.py checks it meshes the
+    same elements as ifcopenshell's default Open CASCADE, which takes minutes on some files).
+    """
     model = ifcopenshell.open(str(path))
     settings = ifcopenshell.geom.settings()
     settings.set("use-world-coords", True)
-    it = ifcopenshell.geom.iterator(settings, model, 1, exclude=model.by_type("IfcOpeningElement"))
+    it = ifcopenshell.geom.iterator(
+        settings,
+        model,
+        2,
+        exclude=model.by_type("IfcOpeningElement"),
+        geometry_library="hybrid-cgal-simple-opencascade",
+    )
     out: set[str] = set()
     if it.initialize():
         while True:
             shape = it.get()
-            if len(shape.geometry.faces):
+            if len(ifcopenshell.util.shape.get_faces(shape.geometry)):
                 out.add(shape.guid)
             if not it.next():
                 break

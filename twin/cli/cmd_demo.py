@@ -8,12 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from storage.factory import open_catalog, open_object_store
-from twin.cli.cmd_ingest_ifc import summary
-from twin.cli.publishing import publish_with_settings
-from twin.pipeline.executor import TileCluster
-from twin.pipeline.publish_ifc import publish_ifc, read_submission
-from twin.readers.footprints import HeightRule, load_footprints
 from twin.settings import Settings
 
 DEMO_LAYER = "demo-buildings"
@@ -33,7 +27,10 @@ def register(sub: Any) -> None:
 
 
 def build_demo(settings: Settings, buildings: int, seed: int) -> int:
+    from twin.cli.publishing import publish_with_settings
     from twin.demo_city import generate_demo_city
+    from twin.pipeline.executor import TileCluster
+    from twin.readers.footprints import HeightRule, load_footprints
 
     frame = generate_demo_city(buildings, seed)
     fps = load_footprints(
@@ -63,8 +60,11 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
 
 def build_proposal(settings: Settings, buildings: int, seed: int) -> None:
     """A proposed building on a vacant parcel, as an IFC4 submission, ingested as a BIM layer."""
+    from storage.factory import open_catalog, open_object_store
+    from twin.cli.cmd_ingest_ifc import summary
     from twin.demo.proposal_ifc import write_proposal_ifc
     from twin.demo.proposal_site import proposal_site
+    from twin.pipeline.publish_ifc import publish_ifc, read_submission
 
     folder = settings.data_dir / "demo"
     folder.mkdir(parents=True, exist_ok=True)

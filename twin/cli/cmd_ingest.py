@@ -6,14 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twin.cli import cmd_ingest_ifc
-from twin.cli.publishing import publish_with_settings
 from twin.errors import IngestError
-from twin.pipeline.executor import TileCluster
-from twin.readers.footprints import FootprintSet, HeightRule, load_footprints, read_vector
 from twin.settings import Settings, TilingSettings
+
+if TYPE_CHECKING:  # the pipeline (Dask, GDAL) is imported when a command runs, not to parse
+    from twin.pipeline.executor import TileCluster
+    from twin.readers.footprints import FootprintSet
 
 
 def register(sub: Any) -> None:
@@ -43,6 +44,8 @@ def register(sub: Any) -> None:
 
 
 def load(args: argparse.Namespace) -> FootprintSet:
+    from twin.readers.footprints import HeightRule, load_footprints, read_vector
+
     frame = read_vector(args.path, args.source_layer)
     rule = HeightRule(
         field=args.height_field,
@@ -63,6 +66,8 @@ def load(args: argparse.Namespace) -> FootprintSet:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from twin.pipeline.executor import TileCluster
+
     tiling = settings.tiling.model_copy(
         update={
             k: v for k, v in {"scheduler": args.scheduler, "n_workers": args.workers}.items() if v
@@ -75,6 +80,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def ingest(
     args: argparse.Namespace, settings: Settings, tiling: TilingSettings, cluster: TileCluster
 ) -> int:
+    from twin.cli.publishing import publish_with_settings
+
     fps = load(args)
     report = fps.report
     assert report is not None

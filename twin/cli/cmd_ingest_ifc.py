@@ -7,13 +7,13 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bim_ingest.georef import GeoOverride
-from storage.factory import open_catalog, open_object_store
 from twin.errors import IngestError, InvalidInputError
-from twin.pipeline.publish_ifc import IfcPublishResult, publish_ifc, read_submission
 from twin.settings import Settings
+
+if TYPE_CHECKING:  # ifcopenshell and the pipeline load when the command runs
+    from twin.pipeline.publish_ifc import IfcPublishResult
 
 
 def register_kind(kinds: Any) -> None:
@@ -56,6 +56,10 @@ def parse_origin(text: str) -> tuple[float, float, float]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bim_ingest.georef import GeoOverride
+    from storage.factory import open_catalog, open_object_store
+    from twin.pipeline.publish_ifc import publish_ifc, read_submission
+
     if args.rotation is not None and args.origin is None:
         raise InvalidInputError("--rotation goes with --origin")
     bim = settings.bim
