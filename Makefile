@@ -52,6 +52,7 @@ test: setup services lint
 
 bench: python
 	$(BIN)/python -m bench.bench_ingest --n 200000
+	$(BIN)/python -m bench.bench_ifc
 	$(BIN)/python -m bench.bench_serve
 
 clean:
