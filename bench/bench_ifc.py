@@ -22,7 +22,6 @@ time stamps of its INFO log lines) and the peer's open/convert split are those o
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from bench.bench_ingest import tree_rss
 
 SAMPLES = Path(os.environ.get("TWIN_TEST_SHARED_DATA", "/work/shared/data")) / "ifc"
 ORIGIN = "114.05,22.54,0"
@@ -55,18 +56,6 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
-
-
-def tree_rss(proc: psutil.Process) -> int:
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    for p in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
-    return total
 
 
 def measure(cmd: list[str]) -> Run:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 
-import numpy as np
-
 from storage.objects.protocol import ObjectStore
 from tiles.extrude import Footprints, extrude
 from tiles.gltf import MeshArrays, PropertyTable, encode_glb
+from tiles.gltf_geometry import relative_to_centre
 
 
 @dataclass(frozen=True)
@@ -30,18 +29,14 @@ class TileResult:
 
 def encode_tile(task: TileTask) -> bytes:
     mesh = extrude(task.footprints)
-    lo = mesh.positions.min(axis=0)
-    hi = mesh.positions.max(axis=0)
-    origin = (lo + hi) / 2
+    positions, origin = relative_to_centre(mesh.positions)
     arrays = MeshArrays(
-        positions=(mesh.positions - origin).astype(np.float32),
+        positions=positions,
         normals=mesh.normals,
         feature_ids=mesh.feature_ids,
         indices=mesh.indices,
     )
-    return encode_glb(
-        arrays, task.table, origin=(float(origin[0]), float(origin[1]), float(origin[2]))
-    )
+    return encode_glb(arrays, task.table, origin=origin)
 
 
 def build_tile(task: TileTask, store: ObjectStore) -> TileResult:

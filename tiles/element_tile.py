@@ -16,6 +16,7 @@ import numpy.typing as npt
 import shapely
 
 from tiles.gltf import MeshArrays, PropertyTable, encode_glb
+from tiles.gltf_geometry import relative_to_centre
 from twin.errors import InvalidInputError
 
 F64 = npt.NDArray[np.float64]
@@ -43,11 +44,9 @@ def encode_element_tile(
 ) -> EncodedElementTile:
     if len(mesh.positions) == 0:
         raise InvalidInputError("an element tile needs at least one vertex")
-    lo = mesh.positions.min(axis=0)
-    hi = mesh.positions.max(axis=0)
-    origin = (lo + hi) / 2
+    positions, origin = relative_to_centre(mesh.positions)
     arrays = MeshArrays(
-        positions=(mesh.positions - origin).astype(np.float32),
+        positions=positions,
         normals=mesh.normals,
         feature_ids=mesh.feature_ids,
         indices=mesh.indices,
@@ -57,7 +56,7 @@ def encode_element_tile(
         arrays,
         table,
         compress=compress,
-        origin=(float(origin[0]), float(origin[1]), float(origin[2])),
+        origin=origin,
         double_sided=True,  # IFC meshes do not promise a consistent winding
     )
     return EncodedElementTile(glb=glb, hulls=footprint_hulls(mesh, table.count))

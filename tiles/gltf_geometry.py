@@ -374,3 +374,21 @@ def _bytes(a: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     """View a C-contiguous (n, ...) array as (n, bytes per row) uint8."""
     c = np.ascontiguousarray(a)
     return c.view(np.uint8).reshape(len(c), -1)
+
+
+def relative_to_centre(
+    positions: npt.NDArray[np.floating[Any]],
+) -> tuple[npt.NDArray[np.float32], tuple[float, float, float]]:
+    """Positions as float32 offsets from their bounding-box centre, and that centre.
+
+    The centre goes into the glTF node (float64), so vertices far from the frame origin
+    keep their precision.
+    """
+    lo = positions.min(axis=0)
+    hi = positions.max(axis=0)
+    centre = (lo + hi) / 2
+    return (positions - centre).astype(np.float32), (
+        float(centre[0]),
+        float(centre[1]),
+        float(centre[2]),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,14 +24,6 @@ from twin.errors import (
     LayerNotFoundError,
 )
 from twin.settings import Settings
-
-
-@pytest.fixture
-def catalog(settings: Settings) -> Iterator[Catalog]:
-    cat = open_catalog(settings)
-    cat.migrate()
-    yield cat
-    cat.close()
 
 
 def ids_of(catalog: Catalog, layer: str) -> list[str]:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from storage.catalog.protocol import Catalog
-from storage.factory import open_catalog
 from tests.storage.catalog_helpers import Feat, feature_rows, square
 from twin.domain import AttributeFilter, FeatureQuery
 from twin.errors import InvalidInputError
-from twin.settings import Settings
-
-
-@pytest.fixture
-def catalog(settings: Settings) -> Iterator[Catalog]:
-    cat = open_catalog(settings)
-    cat.migrate()
-    yield cat
-    cat.close()
 
 
 def _publish(catalog: Catalog, layer: str, features: list[Feat], metadata: object) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from twin.settings import Settings
@@ -60,35 +58,23 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
 
 def build_proposal(settings: Settings, buildings: int, seed: int) -> None:
     """A proposed building on a vacant parcel, as an IFC4 submission, ingested as a BIM layer."""
-    from storage.factory import open_catalog, open_object_store
     from twin.cli.cmd_ingest_ifc import summary
+    from twin.cli.publishing import publish_ifc_file
     from twin.demo.proposal_ifc import write_proposal_ifc
     from twin.demo.proposal_site import proposal_site
-    from twin.pipeline.publish_ifc import publish_ifc, read_submission
 
     folder = settings.data_dir / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     path = write_proposal_ifc(folder / "proposal.ifc", proposal_site(buildings, seed))
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
-        with (
-            tempfile.TemporaryDirectory(prefix="twin-ifc-", dir=folder) as tmp,
-            read_submission(
-                path, bim=settings.bim, spill_dir=Path(tmp), progress=sys.stderr.isatty()
-            ) as sub,
-        ):
-            result = publish_ifc(
-                sub,
-                layer=PROPOSAL_LAYER,
-                store=store,
-                catalog=catalog,
-                bim=settings.bim,
-                title=PROPOSAL_TITLE,
-            )
-    finally:
-        catalog.close()
+    result = publish_ifc_file(
+        path,
+        settings,
+        layer=PROPOSAL_LAYER,
+        title=PROPOSAL_TITLE,
+        bim=settings.bim,
+        override=None,
+        progress=sys.stderr.isatty(),
+    )
     print(f"demo proposal: {summary(result)} ({path})")
 
 

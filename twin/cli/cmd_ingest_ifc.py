@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +12,7 @@ from twin.errors import IngestError, InvalidInputError
 from twin.settings import Settings
 
 if TYPE_CHECKING:  # ifcopenshell and the pipeline load when the command runs
-    from twin.pipeline.publish_ifc import IfcPublishResult
+    from twin.pipeline.publish_ifc import IfcPublishResult, IfcSubmission
 
 
 def register_kind(kinds: Any) -> None:
@@ -57,8 +56,7 @@ def parse_origin(text: str) -> tuple[float, float, float]:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from bim_ingest.georef import GeoOverride
-    from storage.factory import open_catalog, open_object_store
-    from twin.pipeline.publish_ifc import publish_ifc, read_submission
+    from twin.cli.publishing import publish_ifc_file
 
     if args.rotation is not None and args.origin is None:
         raise InvalidInputError("--rotation goes with --origin")
@@ -66,39 +64,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.threads:
         bim = bim.model_copy(update={"geometry_threads": args.threads})
     override = GeoOverride(origin=args.origin, rotation_deg=args.rotation, crs=args.crs)
-    progress = not args.no_progress and sys.stderr.isatty()
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
-        with (
-            tempfile.TemporaryDirectory(prefix="twin-ifc-", dir=_spill_parent(settings)) as tmp,
-            read_submission(
-                args.path, bim=bim, override=override, spill_dir=Path(tmp), progress=progress
-            ) as sub,
-        ):
-            for warning in sub.georef.warnings:
-                print(f"warning   georeference: {warning}", file=sys.stderr)
-            for failure in sub.geometry.failures:
-                print(
-                    f"failed    {failure.ifc_class} {failure.global_id}: {failure.message}",
-                    file=sys.stderr,
-                )
-            if sub.geometry.failures and args.strict:
-                raise IngestError(
-                    f"{len(sub.geometry.failures)} elements have no geometry (--strict)"
-                )
-            result = publish_ifc(
-                sub,
-                layer=args.layer,
-                store=store,
-                catalog=catalog,
-                bim=bim,
-                title=args.title,
-                progress=progress,
+
+    def inspect(sub: IfcSubmission) -> None:
+        for warning in sub.georef.warnings:
+            print(f"warning   georeference: {warning}", file=sys.stderr)
+        for failure in sub.geometry.failures:
+            print(
+                f"failed    {failure.ifc_class} {failure.global_id}: {failure.message}",
+                file=sys.stderr,
             )
-    finally:
-        catalog.close()
+        if sub.geometry.failures and args.strict:
+            raise IngestError(f"{len(sub.geometry.failures)} elements have no geometry (--strict)")
+
+    result = publish_ifc_file(
+        args.path,
+        settings,
+        layer=args.layer,
+        title=args.title,
+        bim=bim,
+        override=override,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        inspect=inspect,
+    )
     if args.report:
         args.report.write_text(
             json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
@@ -115,10 +102,3 @@ def summary(result: IfcPublishResult) -> str:
         f"{result.tile_count} tiles, {result.stored_bytes} bytes stored, "
         f"placed by {geo.get('source')} ({geo.get('crs')}), {result.seconds:.1f} s"
     )
-
-
-def _spill_parent(settings: Settings) -> Path:
-    """Spill next to the data (big models need disk, not /tmp in RAM)."""
-    parent = settings.data_dir / "tmp"
-    parent.mkdir(parents=True, exist_ok=True)
-    return parent
