@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.cli import cmd_ingest_ifc
+from twin.cli import cmd_ingest_ifc, cmd_ingest_streets
 from twin.errors import IngestError
 from twin.settings import Settings, TilingSettings
 
@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
     b.add_argument("--no-progress", action="store_true")
     b.set_defaults(handler=run)
     cmd_ingest_ifc.register_kind(kinds)
+    cmd_ingest_streets.register_kind(kinds)
 
 
 def load(args: argparse.Namespace) -> FootprintSet:
