@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.cli import cmd_ingest_ifc, cmd_ingest_streets
+from twin.cli import cmd_ingest_citymodel, cmd_ingest_ifc, cmd_ingest_streets
 from twin.errors import IngestError
 from twin.settings import Settings, TilingSettings
 
@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
     b.set_defaults(handler=run)
     cmd_ingest_ifc.register_kind(kinds)
     cmd_ingest_streets.register_kind(kinds)
+    cmd_ingest_citymodel.register_kind(kinds)
 
 
 def load(args: argparse.Namespace) -> FootprintSet:
