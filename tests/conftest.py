@@ -19,9 +19,16 @@ import pytest
 from tests.services import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, PostGIS, seaweedfs
 from twin.settings import Settings
 
-SHARED_DATA = Path(
-    os.environ.get("TWIN_TEST_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+
+def _shared_data() -> Path:
+    """$TWIN_TEST_SHARED_DATA, else ../shared/data beside the checkout, else /work/shared/data."""
+    if "TWIN_TEST_SHARED_DATA" in os.environ:
+        return Path(os.environ["TWIN_TEST_SHARED_DATA"])
+    beside = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")
+
+
+SHARED_DATA = _shared_data()
 BACKENDS = [b for b in os.environ.get("TWIN_TEST_BACKENDS", "embedded,services").split(",") if b]
 
 

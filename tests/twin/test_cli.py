@@ -230,3 +230,28 @@ def test_an_unreachable_scheduler_is_a_clear_error(settings: Settings, gpkg: Pat
                 "--scheduler", f"tcp://127.0.0.1:{_free_port()}", check=False)  # fmt: skip
     assert proc.returncode != 0
     assert "Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_source_with_only_ids_and_geometry_publishes_with_empty_attributes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    houses = [
+        shapely.box(500_000 + 30 * i, 2_494_000, 500_020 + 30 * i, 2_494_020) for i in range(3)
+    ]
+    source = tmp_path / "bare.geojson"
+    gpd.GeoDataFrame({"hid": ["a", "b", "c"]}, geometry=houses, crs=4547).to_file(source)
+    twin(settings, "ingest", "buildings", str(source), "--layer", "bare", "--height", "9",
+         "--id-field", "hid", "--no-progress")  # fmt: skip
+    catalog = open_catalog(settings)
+    try:
+        page = catalog.query_features(FeatureQuery(layer="bare", limit=10))
+    finally:
+        catalog.close()
+    assert [(f.id, dict(f.attributes)) for f in page.features] == [
+        ("bare:a", {}),
+        ("bare:b", {}),
+        ("bare:c", {}),
+    ]

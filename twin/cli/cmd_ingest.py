@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.cli import cmd_ingest_citymodel, cmd_ingest_ifc, cmd_ingest_streets
+from twin.cli import (
+    cmd_ingest_citymodel,
+    cmd_ingest_ifc,
+    cmd_ingest_streets,
+    cmd_ingest_terrain,
+)
 from twin.errors import IngestError
 from twin.settings import Settings, TilingSettings
 
@@ -33,6 +38,7 @@ def register(sub: Any) -> None:
     b.add_argument("--id-field", help="attribute with a stable id (default: the source FID)")
     b.add_argument("--parent-field", help="attribute with the source id of a parent feature")
     b.add_argument("--crs", help="source CRS: EPSG code, WKT, PROJ string or .prj/.wkt file")
+    b.add_argument("--terrain", help="terrain layer to stand the buildings on (clamps each base)")
     b.add_argument("--source-layer", help="layer inside a multi-layer source (GeoPackage)")
     b.add_argument("--scheduler", help="address of an existing Dask scheduler")
     b.add_argument("--workers", type=int, help="local Dask workers")
@@ -43,6 +49,7 @@ def register(sub: Any) -> None:
     cmd_ingest_ifc.register_kind(kinds)
     cmd_ingest_streets.register_kind(kinds)
     cmd_ingest_citymodel.register_kind(kinds)
+    cmd_ingest_terrain.register_kind(kinds)
 
 
 def load(args: argparse.Namespace) -> FootprintSet:
@@ -85,6 +92,8 @@ def ingest(
     from twin.cli.publishing import publish_with_settings
 
     fps = load(args)
+    if args.terrain:
+        fps = _clamp(fps, args.terrain, settings)
     report = fps.report
     assert report is not None
     if args.report:
@@ -112,3 +121,23 @@ def ingest(
         f"{result.tile_count} tiles, {result.stored_bytes} bytes stored, {result.seconds:.1f} s"
     )
     return 0
+
+
+def _clamp(fps: FootprintSet, terrain: str, settings: Settings) -> FootprintSet:
+    """Stand every building on the terrain layer: base = lowest ground under it."""
+    from storage.factory import open_catalog, open_object_store
+    from twin.terrain_height import TerrainHeight, clamp_footprints
+
+    catalog = open_catalog(settings)
+    try:
+        heights = TerrainHeight.load(open_object_store(settings), catalog, terrain)
+    finally:
+        catalog.close()
+    clamp = clamp_footprints(fps, heights)
+    if clamp.outside:
+        print(
+            f"warning   {clamp.outside} of {len(fps)} buildings are outside terrain "
+            f"{terrain}: base kept",
+            file=sys.stderr,
+        )
+    return clamp.footprints

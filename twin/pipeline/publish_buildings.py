@@ -295,8 +295,11 @@ def _load_rows(
     )
     for lo in range(0, len(ids), ROW_BATCH):
         idx = order[lo : lo + ROW_BATCH]
-        attrs = fps.attributes.iloc[idx].to_json(orient="records", lines=True, force_ascii=False)
-        lines = attrs.splitlines() if fps.schema else ["{}"] * len(idx)
+        if fps.schema:
+            frame = fps.attributes.iloc[idx]
+            lines = frame.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+        else:  # nothing but geometry and ids: the attribute frame may have no rows at all
+            lines = ["{}"] * len(idx)
         catalog.add_features(
             layer,
             version,

@@ -181,7 +181,8 @@ def _json_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, AttributeT
             col = col.astype("float64")
         schema[str(name)] = kind
         out[str(name)] = col.reset_index(drop=True)
-    return pd.DataFrame(out), schema
+    # one row per feature even with no columns (a source of ids and geometry only)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame))), schema
 
 
 def _to_text(value: Any) -> str:
