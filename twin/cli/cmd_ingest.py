@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from twin.cli import (
     cmd_ingest_citymodel,
     cmd_ingest_ifc,
+    cmd_ingest_pointcloud,
     cmd_ingest_streets,
     cmd_ingest_terrain,
 )
@@ -50,6 +51,7 @@ def register(sub: Any) -> None:
     cmd_ingest_streets.register_kind(kinds)
     cmd_ingest_citymodel.register_kind(kinds)
     cmd_ingest_terrain.register_kind(kinds)
+    cmd_ingest_pointcloud.register_kind(kinds)
 
 
 def load(args: argparse.Namespace) -> FootprintSet:

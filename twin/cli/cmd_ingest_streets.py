@@ -25,6 +25,7 @@ def register_kind(kinds: Any) -> None:
     p.add_argument("--source-layer", help="layer inside a multi-layer source (GeoPackage)")
     p.add_argument("--title")
     p.add_argument("--crs", help="CRS of the source (overrides the file's)")
+    p.add_argument("--terrain", help="terrain layer to drape road surfaces and stand objects on")
     p.add_argument("--type-field", default="type", help="attribute holding the type (type)")
     p.add_argument("--report", type=Path, help="write the ingest report as JSON here")
     p.add_argument("--no-progress", action="store_true")
@@ -49,10 +50,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
+        heights = None
+        if args.terrain:
+            from twin.terrain_height import TerrainHeight
+
+            heights = TerrainHeight.load(store, catalog, args.terrain).height_at
         result = publish_streets(
             streets,
             store=store,
             catalog=catalog,
+            heights=heights,
             limits=PartitionLimits(
                 settings.tiling.max_features_per_tile, settings.tiling.max_bytes_per_tile
             ),
