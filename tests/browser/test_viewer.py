@@ -147,8 +147,15 @@ def test_the_viewer_loads_the_demo_city_and_every_tile_loads(
 
     glb = [(s, u) for s, u in recorder.responses if urlsplit(u).path.endswith(".glb")]
     assert any(s == 200 for s, _ in glb), f"no tile content was loaded: {recorder.responses}"
+    layers = [lyr["id"] for lyr in demo_server.get_json("api/layers")["layers"]]
+    # the demo's terrain, city, BIM proposal, street objects and street scan
+    assert {"demo-terrain", DEMO_LAYER, "demo-proposal", "demo-streets"} <= set(layers), layers
+    assert "demo-street-scan" in layers, layers
+    paths = [urlsplit(u).path for s, u in glb if s == 200]
+    assert all(any(p.startswith(f"/tiles/{lyr}/") for lyr in layers) for p in paths), paths
+    for lyr in ("demo-terrain", DEMO_LAYER, "demo-street-scan"):  # all in the home view
+        assert any(p.startswith(f"/tiles/{lyr}/") for p in paths), f"no tile of {lyr}: {paths}"
     prefix = f"/tiles/{DEMO_LAYER}/"
-    assert all(urlsplit(u).path.startswith(prefix) for _, u in glb), glb
     tileset = [(s, u) for s, u in recorder.responses if u.endswith("/tileset.json")]
     assert (200, f"{demo_server.base_url}tiles/{DEMO_LAYER}/tileset.json") in tileset, tileset
     # the root tile's content is always needed; it must be among the tiles loaded

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from twin.settings import Settings
+
+if TYPE_CHECKING:
+    from twin.terrain_height import TerrainHeight
 
 DEMO_LAYER = "demo-buildings"
 DEMO_TITLE = "示范城区建筑 Demo city buildings"
@@ -25,21 +29,28 @@ def register(sub: Any) -> None:
 
 
 def build_demo(settings: Settings, buildings: int, seed: int) -> int:
+    """Terrain, the city standing on it, a BIM proposal, street objects and a street scan."""
+    from twin.cli.demo_layers import build_scan, build_streets, build_terrain
     from twin.cli.publishing import publish_with_settings
     from twin.demo_city import generate_demo_city
     from twin.pipeline.executor import TileCluster
     from twin.readers.footprints import HeightRule, load_footprints
+    from twin.terrain_height import clamp_footprints
 
-    frame = generate_demo_city(buildings, seed)
-    fps = load_footprints(
-        frame,
-        layer=DEMO_LAYER,
-        rule=HeightRule(field="height"),
-        id_field="id",
-        parent_field="parent_id",
-        source="demo city",
-    )
-    with TileCluster(settings.tiling) as cluster:
+    folder = settings.data_dir / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    with TileCluster(settings.tiling) as cluster:  # workers boot while the terrain is built
+        terrain = build_terrain(settings, folder, buildings, seed)
+        city = generate_demo_city(buildings, seed)
+        fps = load_footprints(
+            city,
+            layer=DEMO_LAYER,
+            rule=HeightRule(field="height"),
+            id_field="id",
+            parent_field="parent_id",
+            source="demo city",
+        )
+        fps = clamp_footprints(fps, terrain).footprints
         result = publish_with_settings(
             fps,
             settings,
@@ -52,20 +63,34 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
         f"demo city: {result.feature_count} buildings in {result.tile_count} tiles "
         f"(layer {DEMO_LAYER})"
     )
-    build_proposal(settings, buildings, seed)
+    build_proposal(settings, folder, buildings, seed, terrain)
+    build_streets(settings, folder, city, seed, terrain)
+    build_scan(settings, folder, buildings, seed)
     return result.feature_count
 
 
-def build_proposal(settings: Settings, buildings: int, seed: int) -> None:
-    """A proposed building on a vacant parcel, as an IFC4 submission, ingested as a BIM layer."""
+def build_proposal(
+    settings: Settings, folder: Path, buildings: int, seed: int, terrain: TerrainHeight
+) -> None:
+    """A proposed building on a vacant parcel, as an IFC4 submission, ingested as a BIM layer.
+
+    Its map conversion puts the ground floor at the lowest ground under the footprint.
+    """
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
     from twin.cli.cmd_ingest_ifc import summary
     from twin.cli.publishing import publish_ifc_file
     from twin.demo.proposal_ifc import write_proposal_ifc
     from twin.demo.proposal_site import proposal_site
 
-    folder = settings.data_dir / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = write_proposal_ifc(folder / "proposal.ifc", proposal_site(buildings, seed))
+    site = proposal_site(buildings, seed)
+    x, y = shapely.get_coordinates(site.footprint).T
+    lon, lat = Transformer.from_crs(4547, 4326, always_xy=True).transform(x, y)
+    ground = terrain.height_at(np.asarray(lon), np.asarray(lat))
+    elevation = float(np.nanmin(ground)) if np.isfinite(ground).any() else 0.0
+    path = write_proposal_ifc(folder / "proposal.ifc", site, elevation=round(elevation, 2))
     result = publish_ifc_file(
         path,
         settings,

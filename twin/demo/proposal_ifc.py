@@ -86,9 +86,20 @@ _UNICLASS = {
 
 
 def write_proposal_ifc(
-    path: Path, site: ProposalSite, *, storeys: int = 18, storey_height: float = 3.0
+    path: Path,
+    site: ProposalSite,
+    *,
+    storeys: int = 18,
+    storey_height: float = 3.0,
+    elevation: float = 0.0,
 ) -> Path:
-    """Write the proposed building on ``site`` to ``path`` as IFC4 and return ``path``."""
+    """Write the proposed building on ``site`` to ``path`` as IFC4 and return ``path``.
+
+    ``elevation`` (metres) is the ground floor's height at the site: the map conversion's
+    OrthogonalHeight, so the building stands on the terrain.
+    """
+    if not math.isfinite(elevation) or abs(elevation) > 9000:
+        raise InvalidInputError("elevation must be a finite height in metres")
     if isinstance(storeys, bool) or not isinstance(storeys, int) or not 2 <= storeys <= 60:
         raise InvalidInputError("storeys must be an integer between 2 and 60")
     if not isinstance(storey_height, int | float) or not 2.8 <= storey_height <= 6.0:
@@ -96,6 +107,7 @@ def write_proposal_ifc(
     if not path.parent.is_dir():
         raise InvalidInputError("the proposal could not be written: its directory does not exist")
     model = _Model(site, model_frame(site), storeys, storey_height)
+    model.elevation = float(elevation)
     model.build()
     try:
         model.file.write(str(path))
@@ -116,6 +128,7 @@ class _Model:
     def __init__(self, site: ProposalSite, frame: ModelFrame, storeys: int, storey_height: float):
         self.site, self.frame, self.geo = site, frame, geographic_origin(frame)
         self.storeys, self.height = storeys, storey_height
+        self.elevation = 0.0
         self.file: ifcopenshell.file = self.api("project.create_file", version="IFC4")
         self.keys: dict[int, str] = {}  # entity id -> stable key of its GlobalId
         self.materials: dict[str, Entity] = {}
@@ -208,7 +221,7 @@ class _Model:
             coordinate_operation={
                 "Eastings": f.easting,
                 "Northings": f.northing,
-                "OrthogonalHeight": 0.0,
+                "OrthogonalHeight": self.elevation,
                 "XAxisAbscissa": math.cos(t),
                 "XAxisOrdinate": -math.sin(t),
                 "Scale": MAP_SCALE,
