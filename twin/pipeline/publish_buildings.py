@@ -16,7 +16,6 @@ removes. Readers never see a half-written layer.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import threading
 import time
@@ -39,7 +38,7 @@ from tiles.tile_source import TileSource, build_source_tile
 from tiles.tileset import tileset_json
 from twin.domain import FeatureRows
 from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
 from twin.readers.crs import crs_label
 from twin.readers.footprints import FootprintSet, IngestReport
 from twin.settings import TilingSettings
@@ -129,20 +128,13 @@ def publish_buildings(
             version=f"v{version:06d}",
             properties={"layer": layer, "features": len(fps)},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         b = placed.bounds_deg
         previous = catalog.publish_version(
             layer,
             version,
             tileset_key=tileset_key,
-            bbox=(
-                float(b[:, 0].min()),
-                float(b[:, 1].min()),
-                float(b[:, 2].max()),
-                float(b[:, 3].max()),
-            ),
+            bbox=extent_of(b),
             zmin=float(placed.base.min()),
             zmax=float(placed.top.max()),
             attribute_schema=fps.schema,
@@ -161,7 +153,7 @@ def publish_buildings(
         tileset_key=tileset_key,
         feature_count=len(fps),
         tile_count=len(results),
-        stored_bytes=sum(r.stored_bytes for r in results) + len(body),
+        stored_bytes=sum(r.stored_bytes for r in results) + tileset_bytes,
         glb_bytes=sum(r.glb_bytes for r in results),
         seconds=seconds,
         report=fps.report,

@@ -38,7 +38,7 @@ from tiles.tileset import tileset_json
 from twin.domain import AttributeType, FeatureRows
 from twin.errors import CRSError, IngestError, InvalidInputError
 from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
 from twin.readers.citygml import read_citygml
 from twin.readers.cityjson import read_cityjson
 from twin.readers.citymodel import GROUND, ROOF, WALL, CityModel, CityObject
@@ -143,9 +143,7 @@ def publish_citymodel(
             version=f"v{version:06d}",
             properties={"layer": layer, "features": tiled, "source": model.source},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         previous = catalog.publish_version(
             layer,
             version,
@@ -170,7 +168,7 @@ def publish_citymodel(
         feature_count=len(rows),
         tiled_count=len(placed.meshes),
         tile_count=len(nodes),
-        stored_bytes=stored + len(body),
+        stored_bytes=stored + tileset_bytes,
         seconds=time.perf_counter() - started,
         warnings=model.warnings + placed.warnings,
     )

@@ -11,7 +11,6 @@ version; the layer stays as it was.
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import os
 import time
@@ -40,7 +39,7 @@ from tiles.tileset import tileset_json
 from twin.errors import IngestError
 from twin.naming import validate_layer_id, version_prefix
 from twin.pipeline.ifc_rows import PlacedElements, element_rows, frame_to_lonlat
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
 from twin.settings import BimSettings
 
 log = logging.getLogger("twin.pipeline")
@@ -207,9 +206,7 @@ def publish_ifc(
             version=f"v{version:06d}",
             properties={"layer": layer, "features": len(infos), "source": sub.label},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         report = IfcIngestReport(
             file=sub.label,
             schema=sub.semantics.schema_version,
@@ -223,12 +220,7 @@ def publish_ifc(
             layer,
             version,
             tileset_key=tileset_key,
-            bbox=(
-                float(bounds_deg[:, 0].min()),
-                float(bounds_deg[:, 1].min()),
-                float(bounds_deg[:, 2].max()),
-                float(bounds_deg[:, 3].max()),
-            ),
+            bbox=extent_of(bounds_deg),
             zmin=float(placed.zmin.min()),
             zmax=float(placed.zmax.max()),
             attribute_schema=sub.semantics.attribute_schema,
@@ -255,7 +247,7 @@ def publish_ifc(
         element_count=len(infos),
         feature_count=len(rows),
         tile_count=len(nodes),
-        stored_bytes=sum(t.stored_bytes for t in tiles.values()) + len(body),
+        stored_bytes=sum(t.stored_bytes for t in tiles.values()) + tileset_bytes,
         glb_bytes=sum(t.glb_bytes for t in tiles.values()),
         seconds=time.perf_counter() - started,
         report=report,

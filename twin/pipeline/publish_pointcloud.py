@@ -9,7 +9,6 @@ one transaction. A failure abandons the version; the layer stays as it was.
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +24,7 @@ from tiles.geodesy import ecef_to_geodetic
 from tiles.pointcloud_glb import PointTileArrays, encode_points_glb
 from tiles.pointcloud_tiles import OctreeLimits, PointTile, build_octree, pointcloud_tileset
 from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
 from twin.readers.pointcloud import PointArrays, PointCloudHeader
 
 log = logging.getLogger("twin.pipeline")
@@ -88,9 +87,7 @@ def publish_pointcloud(
             version=f"v{version:06d}",
             properties={"layer": layer, "points": len(points), "source": head.label},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         bbox, zmin, zmax = _geographic_extent(head, tree.root)
         previous = catalog.publish_version(
             layer,
@@ -128,7 +125,7 @@ def publish_pointcloud(
         point_count=len(points),
         tile_count=len(nodes),
         depth=max(n.level for n in nodes),
-        stored_bytes=stored + len(body),
+        stored_bytes=stored + tileset_bytes,
         glb_bytes=glb_bytes,
         crs=head.crs_label,
         crs_source=head.crs_source,

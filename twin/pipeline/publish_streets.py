@@ -42,7 +42,7 @@ from tiles.partition import PartitionLimits, partition
 from tiles.tileset import tileset_json
 from twin.domain import AttributeType, FeatureRows
 from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
 from twin.readers.crs import crs_label
 from twin.readers.streets import StreetReport, StreetSet
 
@@ -157,20 +157,13 @@ def publish_streets(
             version=f"v{version:06d}",
             properties={"layer": layer, "features": n},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         b = placed.bounds_deg
         previous = catalog.publish_version(
             layer,
             version,
             tileset_key=tileset_key,
-            bbox=(
-                float(b[:, 0].min()),
-                float(b[:, 1].min()),
-                float(b[:, 2].max()),
-                float(b[:, 3].max()),
-            ),
+            bbox=extent_of(b),
             zmin=float(placed.zmin.min()),
             zmax=float(placed.zmax.max()),
             attribute_schema=types,
@@ -192,7 +185,7 @@ def publish_streets(
         object_count=n_obj,
         surface_count=len(placed.surfaces),
         tile_count=len(nodes),
-        stored_bytes=stored + len(body),
+        stored_bytes=stored + tileset_bytes,
         glb_bytes=glb_bytes,
         seconds=time.perf_counter() - started,
         report=streets.report,

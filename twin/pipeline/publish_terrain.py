@@ -48,7 +48,7 @@ from tiles.terrain_mesh import (
 from tiles.terrain_tileset import Region, TerrainTile, content_uri, terrain_tileset_json
 from twin.domain import FeatureRows
 from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, remove_stale_versions
+from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
 from twin.readers.crs import crs_label
 from twin.readers.dem import Dem
 
@@ -167,9 +167,7 @@ def publish_terrain(
             version=f"v{version:06d}",
             properties={"layer": layer, "source": dem.source, "heights": "ellipsoidal"},
         )
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        tileset_key = prefix + "tileset.json"
-        store.put_bytes(tileset_key, body, content_type="application/json")
+        tileset_key, tileset_bytes = put_tileset(store, prefix, doc)
         region = tree.region()
         levels = max(p.spec.level for p in planned) + 1
         errors = tuple(max(p.error for p in planned if p.spec.level == lv) for lv in range(levels))
@@ -207,7 +205,7 @@ def publish_terrain(
         levels=levels,
         tile_count=len(built),
         max_error_by_level=errors,
-        stored_bytes=stored + sum(b.stored_bytes for b in built.values()) + len(body),
+        stored_bytes=stored + sum(b.stored_bytes for b in built.values()) + tileset_bytes,
         glb_bytes=sum(b.glb_bytes for b in built.values()),
         seconds=time.perf_counter() - started,
     )

@@ -7,10 +7,13 @@ leftovers of earlier ones (failed, killed, or replaced and no longer kept).
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
+from twin.domain import BBox
 from twin.naming import version_prefix
 
 log = logging.getLogger("twin.pipeline")
@@ -37,3 +40,21 @@ def remove_stale_versions(
         if v not in keep:
             log.info("removing stale version", extra={"layer": layer, "version": v})
             abandon_version(layer, v, store, catalog)
+
+
+def put_tileset(store: ObjectStore, prefix: str, doc: dict[str, Any]) -> tuple[str, int]:
+    """Write a version's tileset.json (the last object of a publish); its key and size."""
+    body = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+    key = prefix + "tileset.json"
+    store.put_bytes(key, body, content_type="application/json")
+    return key, len(body)
+
+
+def extent_of(bounds_deg: Any) -> BBox:
+    """The west, south, east, north around (n, 4) per-feature bounds in degrees."""
+    return (
+        float(bounds_deg[:, 0].min()),
+        float(bounds_deg[:, 1].min()),
+        float(bounds_deg[:, 2].max()),
+        float(bounds_deg[:, 3].max()),
+    )
