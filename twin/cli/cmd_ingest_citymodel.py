@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,16 +35,13 @@ def register_kind(kinds: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.factory import open_catalog, open_object_store
     from tiles.partition import PartitionLimits
+    from twin.cli.publishing import backends, write_report
     from twin.pipeline.publish_citymodel import publish_citymodel, read_city_model
 
     progress = not args.no_progress and sys.stderr.isatty()
     model = read_city_model(args.path, lod=args.lod, crs=args.crs)
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         result = publish_citymodel(
             model,
             layer=args.layer,
@@ -58,14 +54,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             ),
             progress=progress,
         )
-    finally:
-        catalog.close()
     for warning in result.warnings:
         print(f"warning   {warning}", file=sys.stderr)
-    if args.report:
-        args.report.write_text(
-            json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+    write_report(args.report, result)
     print(summary(result))
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,7 @@ def parse_origin(text: str) -> tuple[float, float, float]:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from bim_ingest.georef import GeoOverride
-    from twin.cli.publishing import publish_ifc_file
+    from twin.cli.publishing import publish_ifc_file, write_report
 
     if args.rotation is not None and args.origin is None:
         raise InvalidInputError("--rotation goes with --origin")
@@ -86,10 +85,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.no_progress and sys.stderr.isatty(),
         inspect=inspect,
     )
-    if args.report:
-        args.report.write_text(
-            json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+    write_report(args.report, result)
     print(summary(result))
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,8 @@ def register_kind(kinds: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from storage.factory import open_catalog, open_object_store
     from tiles.pointcloud_tiles import OctreeLimits
+    from twin.cli.publishing import backends, write_report
     from twin.errors import InvalidInputError
     from twin.naming import validate_layer_id
     from twin.pipeline.publish_pointcloud import publish_pointcloud
@@ -53,10 +52,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         points = read_points(head, progress=advance)
     finally:
         bar.close()
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         result = publish_pointcloud(
             head,
             points,
@@ -67,10 +63,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             limits=OctreeLimits(max_points=args.max_points),
             progress=progress,
         )
-    finally:
-        catalog.close()
-    if args.report:
-        args.report.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
+    write_report(args.report, result)
     print(
         f"layer {result.layer} v{result.version}: {result.point_count} points in "
         f"{result.tile_count} tiles (depth {result.depth}), {result.stored_bytes} bytes stored, "

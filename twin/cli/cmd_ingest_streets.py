@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +32,8 @@ def register_kind(kinds: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.factory import open_catalog, open_object_store
     from tiles.partition import PartitionLimits
+    from twin.cli.publishing import backends, write_report
     from twin.pipeline.publish_streets import publish_streets
     from twin.readers.streets import read_streets
 
@@ -46,10 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source_layer=args.source_layer,
     )
     progress = not args.no_progress and sys.stderr.isatty()
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         heights = None
         if args.terrain:
             from twin.terrain_height import TerrainHeight
@@ -66,18 +62,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             title=args.title,
             progress=progress,
         )
-    finally:
-        catalog.close()
     if result.report:
         for issue in result.report.rejected:
             print(
                 f"rejected  feature {issue.source_id}: {issue.message} [{issue.code}]",
                 file=sys.stderr,
             )
-    if args.report:
-        args.report.write_text(
-            json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+    write_report(args.report, result)
     print(summary(result))
     return 0
 

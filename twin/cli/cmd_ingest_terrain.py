@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,15 +36,12 @@ def register_kind(kinds: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.factory import open_catalog, open_object_store
+    from twin.cli.publishing import backends, write_report
     from twin.pipeline.publish_terrain import publish_terrain
     from twin.readers.dem import read_dem
 
     dem = read_dem(args.path, crs_text=args.crs, vertical_offset=args.vertical_offset)
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         result = publish_terrain(
             dem,
             layer=args.layer,
@@ -56,10 +52,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             threads=args.threads,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
-    finally:
-        catalog.close()
-    if args.report:
-        args.report.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
+    write_report(args.report, result)
     print(summary(result))
     return 0
 

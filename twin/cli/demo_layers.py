@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from storage.factory import open_catalog, open_object_store
+from twin.cli.publishing import backends
 from twin.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,15 +36,10 @@ def build_terrain(settings: Settings, folder: Path, buildings: int, seed: int) -
 
     info = write_demo_dem(folder / "terrain.tif", buildings, seed)
     dem = read_dem(info.path)
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         result = publish_terrain(
             dem, layer=TERRAIN_LAYER, store=store, catalog=catalog, title=TERRAIN_TITLE
         )
-    finally:
-        catalog.close()
     print(
         f"demo terrain: {result.tile_count} tiles, ridge {info.ridge_crest_m:.0f} m, "
         f"lake at {info.lake_level:.1f} m (layer {TERRAIN_LAYER})"
@@ -74,9 +69,7 @@ def build_streets(
     path = folder / "street-objects.gpkg"
     objects.to_file(path, driver="GPKG")
     streets = read_streets(path, layer=STREETS_LAYER)
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
+    with backends(settings) as (store, catalog):
         result = publish_streets(
             streets,
             store=store,
@@ -88,8 +81,6 @@ def build_streets(
             title=STREETS_TITLE,
             progress=sys.stderr.isatty(),
         )
-    finally:
-        catalog.close()
     print(f"demo streets: {result.object_count} street objects (layer {STREETS_LAYER})")
 
 
@@ -110,12 +101,8 @@ def build_scan(settings: Settings, folder: Path, buildings: int, seed: int) -> N
     )
     head = open_pointcloud(scan.path)
     points = read_points(head)
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
+    with backends(settings) as (store, catalog):
         result = publish_pointcloud(
             head, points, layer=SCAN_LAYER, store=store, catalog=catalog, title=SCAN_TITLE
         )
-    finally:
-        catalog.close()
     print(f"demo street scan: {result.point_count} points (layer {SCAN_LAYER})")

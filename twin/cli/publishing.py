@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
+from storage.catalog.protocol import Catalog
 from storage.factory import open_catalog, open_object_store
+from storage.objects.protocol import ObjectStore
 from twin.pipeline.executor import TileCluster
 from twin.pipeline.publish_buildings import PublishResult, publish_buildings
 from twin.readers.footprints import FootprintSet
@@ -27,10 +31,7 @@ def publish_with_settings(
     title: str | None,
     progress: bool,
 ) -> PublishResult:
-    store = open_object_store(settings)
-    catalog = open_catalog(settings)
-    try:
-        catalog.migrate()
+    with backends(settings) as (store, catalog):
         return publish_buildings(
             fps,
             store=store,
@@ -40,8 +41,6 @@ def publish_with_settings(
             title=title,
             progress=progress,
         )
-    finally:
-        catalog.close()
 
 
 def publish_ifc_file(
@@ -64,26 +63,45 @@ def publish_ifc_file(
 
     spill_parent = settings.data_dir / "tmp"
     spill_parent.mkdir(parents=True, exist_ok=True)
+    with (
+        backends(settings) as (store, catalog),
+        tempfile.TemporaryDirectory(prefix="twin-ifc-", dir=spill_parent) as tmp,
+        read_submission(
+            path, bim=bim, override=override, spill_dir=Path(tmp), progress=progress
+        ) as sub,
+    ):
+        if inspect is not None:
+            inspect(sub)
+        return publish_ifc(
+            sub,
+            layer=layer,
+            store=store,
+            catalog=catalog,
+            bim=bim,
+            title=title,
+            progress=progress,
+        )
+
+
+@contextmanager
+def backends(settings: Settings) -> Iterator[tuple[ObjectStore, Catalog]]:
+    """The configured object store and catalog (migrated); the catalog is closed on exit."""
     store = open_object_store(settings)
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
-        with (
-            tempfile.TemporaryDirectory(prefix="twin-ifc-", dir=spill_parent) as tmp,
-            read_submission(
-                path, bim=bim, override=override, spill_dir=Path(tmp), progress=progress
-            ) as sub,
-        ):
-            if inspect is not None:
-                inspect(sub)
-            return publish_ifc(
-                sub,
-                layer=layer,
-                store=store,
-                catalog=catalog,
-                bim=bim,
-                title=title,
-                progress=progress,
-            )
+        yield store, catalog
     finally:
         catalog.close()
+
+
+class _Reportable(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def write_report(path: Path | None, result: _Reportable) -> None:
+    """``--report FILE``: the publish result as JSON."""
+    if path is not None:
+        path.write_text(
+            json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
