@@ -81,3 +81,39 @@ def test_isolating_a_storey_shows_only_its_elements_and_all_brings_them_back(
     wait_settled(viewer, "all storeys again")
     assert viewer.evaluate("() => window.__twin.errors") == []
     assert recorder.console_errors == [], recorder.console_errors
+
+
+def test_a_selected_feature_is_outlined_by_an_overlay_clamped_to_terrain_and_roofs(
+    viewer: Page, demo_server: DemoServer, recorder: Recorder
+) -> None:
+    walls = demo_server.get_json(
+        f"api/layers/{PROPOSAL}/features?filter=class%3DIfcSlab&filter=storey%3D1F&limit=1"
+    )["features"]
+    assert walls, "the proposal has no slab on 1F"
+    search(viewer, walls[0]["id"])
+    viewer.wait_for_function(
+        "(id) => window.__twin.overlay && window.__twin.overlay.featureId === id",
+        arg=walls[0]["id"],
+    )
+    overlay = viewer.evaluate("() => window.__twin.overlay")
+    assert overlay["clamped"] is True and overlay["entityCount"] >= 1, overlay
+    assert recorder.page_errors == [], recorder.page_errors
+
+
+def test_the_terrain_comes_first_and_the_street_scan_can_be_coloured_by_class(
+    viewer: Page, recorder: Recorder
+) -> None:
+    layers = viewer.evaluate("() => window.__twin.layers")
+    assert layers[0] == "demo-terrain", layers
+    assert viewer.evaluate("() => window.__twin.pointStyle['demo-street-scan']") == "rgb"
+    viewer.get_by_test_id("point-style-demo-street-scan").select_option("classification")
+    viewer.wait_for_function(
+        "() => window.__twin.pointStyle['demo-street-scan'] === 'classification'"
+    )
+    expect(viewer.get_by_test_id("point-legend-demo-street-scan")).to_be_visible()
+    wait_settled(viewer, "the scan coloured by class")
+    viewer.get_by_test_id("point-style-demo-street-scan").select_option("intensity")
+    viewer.wait_for_function("() => window.__twin.pointStyle['demo-street-scan'] === 'intensity'")
+    wait_settled(viewer, "the scan coloured by intensity")
+    assert viewer.evaluate("() => window.__twin.errors") == []
+    assert recorder.console_errors == [] and recorder.page_errors == []

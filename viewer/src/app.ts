@@ -4,6 +4,7 @@
 import {
   type Cartesian2,
   Cesium3DTileFeature,
+  Cesium3DTileset,
   ScreenSpaceEventType,
   type Viewer,
 } from "cesium";
@@ -13,7 +14,10 @@ import { fetchChildren } from "./bim-api";
 import { BimController } from "./bim-controller";
 import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
 import { sphereAroundBBox, unionBBox } from "./geo";
+import { isPointCloudKind, isTerrainKind, orderLayers } from "./layer-kinds";
 import { isBimKind } from "./layer-metadata";
+import { fetchFeatureGeometry, overlayShapes } from "./overlay-geometry";
+import type { PointStyleMode } from "./point-style";
 import {
   applyCameraView,
   createViewer,
@@ -25,6 +29,7 @@ import {
   sphereToCesium,
 } from "./scene/globe";
 import { type LayerState, SceneLayers, featureId } from "./scene/layers";
+import { SelectionOverlay } from "./scene/overlay";
 import { SettleWatcher } from "./scene/settle";
 import { type TwinHooks, installHooks, recordError } from "./test-hooks";
 import { el } from "./ui/dom";
@@ -54,6 +59,18 @@ function isBimFeature(feature: FeatureInfo, layerKind: string | null): boolean {
   return (layerKind !== null && isBimKind(layerKind)) || /^Ifc[A-Z]/.test(feature.cls);
 }
 
+/** The tileset a picked object belongs to (a feature's, or the primitive of a featureless tile). */
+function pickedTileset(picked: unknown): Cesium3DTileset | null {
+  if (picked instanceof Cesium3DTileFeature) {
+    return picked.tileset;
+  }
+  if (typeof picked === "object" && picked !== null && "primitive" in picked) {
+    const primitive: unknown = picked.primitive;
+    return primitive instanceof Cesium3DTileset ? primitive : null;
+  }
+  return null;
+}
+
 function tileProperties(feature: Cesium3DTileFeature): Array<[string, unknown]> {
   return feature.getPropertyIds().map((name): [string, unknown] => [name, feature.getProperty(name)]);
 }
@@ -66,6 +83,7 @@ class App {
   private readonly settle: SettleWatcher;
   private readonly tree: LayerTree;
   private readonly bim: BimController;
+  private readonly overlay: SelectionOverlay;
   private readonly info: InfoPanel;
   private readonly message: MessageBar;
   private readonly loadingChip: HTMLElement;
@@ -94,6 +112,7 @@ class App {
       fly: (id) => this.flyToLayer(id),
       isolate: (id, storeyId) => this.bim.isolate(id, storeyId),
       spaces: (id, visible) => this.bim.setSpaces(id, visible),
+      pointStyle: (id, mode) => this.setPointStyle(id, mode),
     });
     this.info = new InfoPanel(lang, {
       close: () => this.select(null),
@@ -129,6 +148,7 @@ class App {
     };
 
     this.viewer = createViewer(sceneElement);
+    this.overlay = new SelectionOverlay(this.viewer.scene);
     this.viewer.scene.renderError.addEventListener((_scene: unknown, error: unknown) => {
       recordError(hooks, `render error: ${String(error)}`);
     });
@@ -146,6 +166,7 @@ class App {
       (loading) => {
         this.loadingChip.hidden = !loading;
       },
+      () => this.overlay.ready(),
     );
     this.bim = new BimController(this.layers, this.tree, hooks, {
       storeysFailed: (state, error) => {
@@ -173,8 +194,14 @@ class App {
       this.message.show({ key: "layers.loadFailed" }, "error", failureText(error));
       this.tree.clearNote();
     }
+    layers = orderLayers(layers);
     this.hooks.layers = layers.map((layer) => layer.id);
     const states = this.layers.register(layers);
+    for (const state of states) {
+      if (isPointCloudKind(state.info.kind)) {
+        this.hooks.pointStyle[state.info.id] = state.pointStyle;
+      }
+    }
     this.tree.setLayers(states);
     const storeys = this.bim.load(states);
 
@@ -242,15 +269,58 @@ class App {
     }
   }
 
-  /** Marks `id` as the selected feature (null: nothing selected). */
+  private setPointStyle(id: string, mode: PointStyleMode): void {
+    this.layers.setPointStyle(id, mode);
+    const state = this.layers.get(id);
+    if (state !== undefined && isPointCloudKind(state.info.kind)) {
+      this.hooks.pointStyle[id] = state.pointStyle;
+    }
+    this.settle.kick();
+  }
+
+  /** Marks `id` as the selected feature (null: nothing selected); another feature's footprint goes. */
   private select(id: string | null): void {
     this.hooks.lastPicked = id;
     this.layers.setHighlight(id);
+    if (this.overlay.state !== null && this.overlay.state.featureId !== id) {
+      this.overlay.clear();
+      this.hooks.overlay = null;
+      this.settle.kick();
+    }
+  }
+
+  /** Drapes the footprint of the feature found by lookup `token` (unless a newer lookup began). */
+  private async showFootprint(feature: FeatureInfo, token: number): Promise<void> {
+    let geometry: unknown;
+    try {
+      geometry = await fetchFeatureGeometry(feature.layer, feature.id);
+    } catch (error) {
+      if (token === this.lookup) {
+        recordError(this.hooks, `geometry of ${feature.id}: ${String(error)}`);
+      }
+      return;
+    }
+    if (token !== this.lookup) {
+      return;
+    }
+    const state = this.overlay.show(feature.id, overlayShapes(geometry), feature.zmin, feature.zmax);
+    this.hooks.overlay = state === null ? null : { ...state };
+    this.settle.kick();
   }
 
   private pick(position: Cartesian2): void {
-    const picked: unknown = this.viewer.scene.pick(position);
+    const picked: unknown = this.overlay.pickThrough(() => this.viewer.scene.pick(position));
     this.message.clear();
+    const layer = this.layers.layerOfTileset(pickedTileset(picked));
+    this.hooks.lastPickedLayer = layer?.info.id ?? null;
+    if (layer !== undefined && isTerrainKind(layer.info.kind)) {
+      // The ground has nothing to show but its name.
+      this.lookup += 1;
+      this.select(null);
+      this.info.hide();
+      this.message.show({ key: "terrain.picked", params: { title: layer.info.title } });
+      return;
+    }
     if (!(picked instanceof Cesium3DTileFeature)) {
       this.lookup += 1;
       this.select(null);
@@ -326,6 +396,7 @@ class App {
       return;
     }
     this.select(feature.id);
+    void this.showFootprint(feature, token);
     const layer = this.layers.get(feature.layer)?.info ?? null;
     this.info.showFeature(feature, layer?.title ?? null, isBimFeature(feature, layer?.kind ?? null));
     if (options.fromSearch) {

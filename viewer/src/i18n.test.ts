@@ -131,3 +131,27 @@ describe("IFC class labels", () => {
     expect(translateGeorefSource("zh-CN", "site_lat_long")).toBe("site_lat_long");
   });
 });
+
+describe("terrain, street and point cloud strings", () => {
+  it("names the new layer kinds in both languages", () => {
+    expect(translateKind("zh-CN", "terrain")).toBe("地形");
+    expect(translateKind("en", "terrain")).toBe("Terrain");
+    expect(translateKind("zh-CN", "streets")).toBe("街道设施");
+    expect(translateKind("en", "streets")).toBe("Streets");
+    expect(translateKind("zh-CN", "pointcloud")).toBe("点云");
+  });
+
+  it("labels every point colour mode and class of the legend differently in each language", () => {
+    for (const lang of ["zh-CN", "en"] as const) {
+      const modes = ["rgb", "classification", "intensity"].map((m) => translate(lang, `pointcloud.style.${m}`));
+      expect(new Set(modes).size).toBe(3);
+      expect(modes.every((text) => !text.startsWith("pointcloud."))).toBe(true);
+    }
+    expect(translate("zh-CN", "pointcloud.class.ground")).not.toBe(translate("en", "pointcloud.class.ground"));
+  });
+
+  it("says what was clicked when it is the terrain", () => {
+    expect(translate("zh-CN", "terrain.picked", { title: "示例地形" })).toBe("地形：示例地形");
+    expect(translate("en", "terrain.picked", { title: "Demo terrain" })).toBe("Terrain: Demo terrain");
+  });
+});

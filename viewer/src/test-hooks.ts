@@ -10,6 +10,13 @@
 //                 storey isolated (null: all), whether spaces are shown, the show expression in
 //                 force and the georeferencing warnings shown; storeysLoaded once the storey list
 //                 was read or failed (ready waits for it)
+// lastPickedLayer id of the layer of the object last clicked (null: empty space); set for the
+//                 terrain and point clouds too, whose objects have no feature id
+// overlay         the footprint drawn for the selected feature: its id, whether it drapes over
+//                 terrain and tiles (clamped) and how many shapes (fills, outlines, line bands) it
+//                 has; null when nothing is selected or the feature has no geometry.
+//                 allTilesLoaded also waits for the overlay to be built
+// pointStyle      per point cloud layer id: how its points are coloured
 
 export interface StoreyHook {
   id: string;
@@ -26,6 +33,14 @@ export interface BimLayerHooks {
   georefWarnings: string[];
 }
 
+export interface OverlayHook {
+  featureId: string;
+  clamped: boolean;
+  entityCount: number;
+}
+
+export type PointStyleHook = "rgb" | "classification" | "intensity";
+
 export interface TwinHooks {
   ready: boolean;
   allTilesLoaded: boolean;
@@ -33,6 +48,9 @@ export interface TwinHooks {
   lastPicked: string | null;
   errors: string[];
   bim: Record<string, BimLayerHooks>;
+  lastPickedLayer: string | null;
+  overlay: OverlayHook | null;
+  pointStyle: Record<string, PointStyleHook>;
 }
 
 declare global {
@@ -45,7 +63,17 @@ const MAX_ERRORS = 100;
 
 /** Installs window.__twin and routes uncaught errors into it. */
 export function installHooks(): TwinHooks {
-  const hooks: TwinHooks = { ready: false, allTilesLoaded: false, layers: [], lastPicked: null, errors: [], bim: {} };
+  const hooks: TwinHooks = {
+    ready: false,
+    allTilesLoaded: false,
+    layers: [],
+    lastPicked: null,
+    errors: [],
+    bim: {},
+    lastPickedLayer: null,
+    overlay: null,
+    pointStyle: {},
+  };
   window.__twin = hooks;
   window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));
   window.addEventListener("unhandledrejection", (event) => recordError(hooks, String(event.reason)));

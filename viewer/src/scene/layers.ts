@@ -11,12 +11,16 @@ import {
   Cesium3DTileset,
   Color,
   Expression,
+  PointCloudShading,
   type Viewer,
 } from "cesium";
 
 import type { LayerInfo } from "../api";
 import { sphereAroundBBox } from "../geo";
+import { isPointCloudKind } from "../layer-kinds";
+import { DEFAULT_POINT_STYLE, type PointStyleMode } from "../point-style";
 import { sphereToCesium } from "./globe";
+import { pointCloudStyle } from "./point-cloud-style";
 
 export type LayerStatus = "unpublished" | "loading" | "ready" | "failed";
 
@@ -29,6 +33,8 @@ export interface LayerState {
   tileset: Cesium3DTileset | null;
   /** The layer's show expression (3D Tiles styling language); "true" shows every feature. */
   showExpression: string;
+  /** How a point cloud layer is coloured (other layers ignore it). */
+  pointStyle: PointStyleMode;
 }
 
 /** The property of every feature that holds its stable id. */
@@ -80,6 +86,7 @@ export class SceneLayers {
         opacity: 1,
         tileset: null,
         showExpression: "true",
+        pointStyle: DEFAULT_POINT_STYLE,
       };
       this.states.set(info.id, state);
       return state;
@@ -97,6 +104,11 @@ export class SceneLayers {
 
   get(id: string): LayerState | undefined {
     return this.states.get(id);
+  }
+
+  /** The layer drawn by this tileset, if any. */
+  layerOfTileset(tileset: unknown): LayerState | undefined {
+    return this.all().find((state) => state.tileset !== null && state.tileset === tileset);
   }
 
   tilesets(): Cesium3DTileset[] {
@@ -169,7 +181,11 @@ export class SceneLayers {
       return;
     }
     state.opacity = Math.min(Math.max(opacity, 0), 1);
-    state.tileset?.makeStyleDirty();
+    if (isPointCloudKind(state.info.kind)) {
+      this.restyle(state); // point styles are compiled into the shader: a new style, not a dirty one
+    } else {
+      state.tileset?.makeStyleDirty();
+    }
     this.events.changed(state);
     this.viewer.scene.requestRender();
   }
@@ -191,6 +207,42 @@ export class SceneLayers {
       state.tileset?.makeStyleDirty();
     }
     this.events.changed(state);
+    this.viewer.scene.requestRender();
+  }
+
+  /** Colours a point cloud layer by its own colours, its classification or its intensity. */
+  setPointStyle(id: string, mode: PointStyleMode): void {
+    const state = this.states.get(id);
+    if (state === undefined || !isPointCloudKind(state.info.kind) || state.pointStyle === mode) {
+      return;
+    }
+    state.pointStyle = mode;
+    this.restyle(state);
+    this.events.changed(state);
+  }
+
+  private restyle(state: LayerState): void {
+    const tileset = state.tileset;
+    if (tileset !== null) {
+      tileset.style = this.makeStyle(state);
+      if (isPointCloudKind(state.info.kind)) {
+        // Cesium compiles a point style into the shader when it builds a tile's draw
+        // commands and, for glTF points, does not rebuild them when the style changes;
+        // a new PointCloudShading object (same settings) makes every tile rebuild them.
+        const old = tileset.pointCloudShading;
+        tileset.pointCloudShading = new PointCloudShading({
+          attenuation: old.attenuation,
+          geometricErrorScale: old.geometricErrorScale,
+          ...(old.maximumAttenuation === undefined ? {} : { maximumAttenuation: old.maximumAttenuation }),
+          ...(old.baseResolution === undefined ? {} : { baseResolution: old.baseResolution }),
+          eyeDomeLighting: old.eyeDomeLighting,
+          eyeDomeLightingStrength: old.eyeDomeLightingStrength,
+          eyeDomeLightingRadius: old.eyeDomeLightingRadius,
+          backFaceCulling: old.backFaceCulling,
+          normalShading: old.normalShading,
+        });
+      }
+    }
     this.viewer.scene.requestRender();
   }
 
@@ -219,6 +271,12 @@ export class SceneLayers {
   }
 
   private makeStyle(state: LayerState): Cesium3DTileStyle {
+    if (isPointCloudKind(state.info.kind)) {
+      // Points have no features to highlight; expressions only, which Cesium compiles for the GPU.
+      const points = pointCloudStyle(state.pointStyle, state.opacity);
+      this.styles.set(state.info.id, points);
+      return points;
+    }
     const style = new Cesium3DTileStyle({});
     // Cesium passes no feature for contents without a feature table.
     const colourOf = (feature: Cesium3DTileFeature | undefined, result?: Color): Color => {

@@ -18,17 +18,21 @@ export class SettleWatcher {
   private settled = false;
   private armed = false;
   private flights = 0;
+  private readonly othersReady: () => boolean;
 
+  /** `othersReady`: whether everything else drawn (e.g. the selection overlay) is built. */
   constructor(
     viewer: Viewer,
     tilesets: () => readonly Cesium3DTileset[],
     onChange: (settled: boolean) => void,
     onLoading: (loading: boolean) => void,
+    othersReady: () => boolean = () => true,
   ) {
     this.viewer = viewer;
     this.tilesets = tilesets;
     this.onChange = onChange;
     this.onLoading = onLoading;
+    this.othersReady = othersReady;
   }
 
   /** Starts watching; call once the camera is placed and the tilesets are added. */
@@ -83,7 +87,7 @@ export class SettleWatcher {
       this.loading = !tilesLoaded;
       this.onLoading(this.loading);
     }
-    const quiet = tilesLoaded && this.flights === 0;
+    const quiet = tilesLoaded && this.flights === 0 && this.othersReady();
     this.quietFrames = quiet ? this.quietFrames + 1 : 0;
     if (this.quietFrames >= SETTLED_FRAMES) {
       this.setSettled(true);

@@ -1,15 +1,18 @@
 // The layer tree (data-testid="layer-tree"): per layer a visibility checkbox, an
 // opacity slider, a "fly to" button, its feature count and its loading status;
-// a BIM layer also its source, georeferencing warnings, storeys and spaces.
+// a BIM layer also its source, georeferencing warnings, storeys and spaces; a
+// point cloud layer its colour mode. The terrain is listed first (see layer-kinds.ts).
 
 import { formatNumber, translateKind } from "../i18n";
+import { isPointCloudKind, isTerrainKind } from "../layer-kinds";
 import { isBimKind } from "../layer-metadata";
 import type { LayerState } from "../scene/layers";
 import { type BimLayerActions, BimLayerPanel } from "./bim-layer";
 import { el, replaceChildren } from "./dom";
 import type { LangStore } from "./lang";
+import { type PointLayerActions, PointLayerPanel } from "./point-layer";
 
-export interface LayerTreeActions extends BimLayerActions {
+export interface LayerTreeActions extends BimLayerActions, PointLayerActions {
   toggle(id: string, visible: boolean): void;
   opacity(id: string, opacity: number): void;
   fly(id: string): void;
@@ -27,6 +30,7 @@ interface Row {
   readonly kind: HTMLSpanElement | null;
   readonly status: HTMLSpanElement;
   readonly bim: BimLayerPanel | null;
+  readonly points: PointLayerPanel | null;
 }
 
 export class LayerTree {
@@ -107,15 +111,21 @@ export class LayerTree {
       ? new BimLayerPanel(this.lang, id, index, state.info.metadata, this.actions)
       : null;
 
+    const points = isPointCloudKind(state.info.kind)
+      ? new PointLayerPanel(this.lang, id, state.info.title, index, this.actions)
+      : null;
+    points?.setMode(state.pointStyle);
+
     const item = el(
       "li",
-      { class: "layer", "data-layer-id": id },
+      { class: "layer", "data-layer-id": id, "data-kind": state.info.kind, "data-terrain": isTerrainKind(state.info.kind) },
       el("div", { class: "layer-head" }, toggle, title, kind, fly),
       el("div", { class: "layer-meta" }, count, status),
       el("div", { class: "layer-opacity-row" }, opacityLabel, opacity, opacityValue),
       bim?.element,
+      points?.element,
     );
-    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, kind, status, bim };
+    const row: Row = { state, item, toggle, opacity, opacityLabel, opacityValue, fly, count, kind, status, bim, points };
     return row;
   }
 
@@ -126,6 +136,7 @@ export class LayerTree {
     for (const row of this.rows) {
       this.renderRow(row);
       row.bim?.render();
+      row.points?.render();
     }
   }
 
@@ -163,5 +174,7 @@ export class LayerTree {
     row.status.textContent = statusKey === null ? "" : this.lang.t(statusKey);
     row.status.hidden = statusKey === null;
     row.bim?.setEnabled(usable);
+    row.points?.setEnabled(usable);
+    row.points?.setMode(state.pointStyle);
   }
 }
