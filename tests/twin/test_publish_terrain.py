@@ -155,3 +155,16 @@ def test_a_dem_without_crs_is_refused_and_the_current_version_stays(
     assert catalog.get_layer("dem").version == 1
     assert _run_cli(settings, "terrain", str(bare), "--layer", "dem", "--crs", "2056") == 0
     assert catalog.get_layer("dem").version == 2
+
+
+def test_the_terrain_tint_goes_from_green_lowland_to_grey_heights_and_darkens_slopes() -> None:
+    from twin.pipeline.publish_terrain import tint
+
+    up = np.array([1.0, 1.0, 1.0, 0.5], dtype=np.float32)
+    rgba = tint(np.array([0.0, 50.0, 100.0, 0.0]), up, 0.0, 100.0).astype(int)
+    low, mid, high, steep = rgba
+    assert low[1] > low[0] and low[1] > low[2]  # green dominates the lowland
+    assert abs(int(high[0]) - int(high[2])) < 25  # a greyish top
+    assert (rgba[:, 3] == 255).all()
+    assert (steep[:3] < low[:3]).all()  # the same height on a slope is darker
+    assert not np.array_equal(mid, low) and not np.array_equal(mid, high)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from tqdm import tqdm
 
@@ -57,6 +58,22 @@ log = logging.getLogger("twin.pipeline")
 DEM_HEIGHTS = "dem/heights.npy.gz"
 DEM_HEADER = "dem/header.json"
 TERRAIN_COLOR = (0.62, 0.6, 0.52, 1.0)
+#: hypsometric tint, display sRGB: lowland green -> hill olive -> brown -> rocky grey-brown
+_TINT_STOPS = np.array([0.0, 0.25, 0.6, 1.0])
+_TINT_RGB = np.array([[118, 150, 96], [150, 156, 104], [160, 136, 98], [168, 160, 150]], float)
+
+
+def tint(
+    height: npt.NDArray[np.float64], up: npt.NDArray[np.float32], lo: float, hi: float
+) -> npt.NDArray[np.uint8]:
+    """RGBA per vertex: colour by height within [lo, hi], darker where the ground is steep."""
+    t = np.clip((height - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+    rgb = np.column_stack([np.interp(t, _TINT_STOPS, _TINT_RGB[:, k]) for k in range(3)])
+    steep = np.clip(1.0 - np.abs(up.astype(np.float64)), 0.0, 1.0)  # 0 flat .. 1 vertical
+    rgb *= (1.0 - 0.35 * np.sqrt(steep))[:, None]
+    out = np.full((len(height), 4), 255, dtype=np.uint8)
+    out[:, :3] = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    return out
 
 
 @dataclass(frozen=True)
@@ -238,6 +255,7 @@ def _build_tile(
     layer: str,
     store: ObjectStore,
     prefix: str,
+    tint_range: tuple[float, float],
 ) -> tuple[str, _Built | None]:
     spec = p.spec
     step = cell_m * spec.stride
@@ -254,12 +272,19 @@ def _build_tile(
         },
         count=1,
     )
+    lo, hi = tint_range
     glb = encode_glb(
         MeshArrays(
             positions=mesh.positions,  # type: ignore[arg-type]  # float64 is accepted
             normals=mesh.normals,
             feature_ids=np.zeros(len(mesh.positions), dtype=np.uint32),
             indices=mesh.indices,
+            colors=tint(
+                mesh.positions[:, 2] + mesh.origin[2] + grid.frame.height,
+                mesh.normals[:, 2],
+                lo,
+                hi,
+            ),
         ),
         table,
         color=TERRAIN_COLOR,
@@ -313,13 +338,14 @@ def _build_tiles(
 ) -> dict[str, _Built]:
     errors = {p.spec.address: p.error for p in planned}
     cell_m = grid_cell_m(grid)
+    tint_range = (float(np.nanmin(grid.heights)), float(np.nanmax(grid.heights)))
     out: dict[str, _Built] = {}
     bar = tqdm(total=len(planned), desc=f"terrain {layer}", unit="tile", disable=not progress)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twin-terrain") as pool:
             parent_errors = [errors[p.parent] if p.parent else None for p in planned]
             jobs = pool.map(
-                lambda a: _build_tile(grid, a[0], a[1], cell_m, layer, store, prefix),
+                lambda a: _build_tile(grid, a[0], a[1], cell_m, layer, store, prefix, tint_range),
                 zip(planned, parent_errors, strict=True),
             )
             for address, built in jobs:
