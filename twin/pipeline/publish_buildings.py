@@ -37,8 +37,14 @@ from tiles.partition import PartitionLimits, TileNode, partition
 from tiles.tile_source import TileSource, build_source_tile
 from tiles.tileset import tileset_json
 from twin.domain import FeatureRows
-from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
+from twin.naming import validate_layer_id
+from twin.pipeline.versions import (
+    extent_of,
+    fail_version,
+    put_tileset,
+    remove_stale_versions,
+    reserve_version,
+)
 from twin.readers.crs import crs_label
 from twin.readers.footprints import FootprintSet, IngestReport
 from twin.settings import TilingSettings
@@ -78,12 +84,14 @@ def publish_buildings(
 ) -> PublishResult:
     started = time.perf_counter()
     layer = validate_layer_id(fps.layer)
-    catalog.ensure_layer(layer, kind="buildings", title=title or layer, crs=crs_label(fps.crs))
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer,
+        kind="buildings",
+        title=title or layer,
+        crs=crs_label(fps.crs),
+        store=store,
+        catalog=catalog,
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     log.info("publish started", extra={"layer": layer, "version": version, "features": len(fps)})
     clock = _Stopwatch()
     try:
@@ -141,8 +149,7 @@ def publish_buildings(
         )
         clock.lap("publish")
     except BaseException:
-        log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     seconds = time.perf_counter() - started

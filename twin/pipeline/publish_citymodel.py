@@ -37,8 +37,8 @@ from tiles.partition import PartitionLimits, TileNode, partition
 from tiles.tileset import tileset_json
 from twin.domain import AttributeType, FeatureRows
 from twin.errors import CRSError, IngestError, InvalidInputError
-from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
+from twin.naming import validate_layer_id
+from twin.pipeline.versions import fail_version, put_tileset, remove_stale_versions, reserve_version
 from twin.readers.citygml import read_citygml
 from twin.readers.cityjson import read_cityjson
 from twin.readers.citymodel import GROUND, ROOF, WALL, CityModel, CityObject
@@ -118,12 +118,14 @@ def publish_citymodel(
     layer = validate_layer_id(layer)
     source_crs = _resolve_crs(model, crs)
     placed = _place(model, source_crs, layer)
-    catalog.ensure_layer(layer, kind="buildings", title=title or layer, crs=crs_label(source_crs))
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer,
+        kind="buildings",
+        title=title or layer,
+        crs=crs_label(source_crs),
+        store=store,
+        catalog=catalog,
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     try:
         tree = _partition(placed.meshes, limits or PartitionLimits())
         nodes = [n for n in tree.walk() if len(n.content)]
@@ -155,8 +157,7 @@ def publish_citymodel(
             metadata=_metadata(model, source_crs, placed),
         )
     except BaseException:
-        log.error("city model publish failed; version abandoned", extra={"layer": layer})
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     return CityModelPublishResult(

@@ -37,9 +37,15 @@ from tiles.partition import PartitionLimits, TileNode
 from tiles.partition_groups import partition_groups
 from tiles.tileset import tileset_json
 from twin.errors import IngestError
-from twin.naming import validate_layer_id, version_prefix
+from twin.naming import validate_layer_id
 from twin.pipeline.ifc_rows import PlacedElements, element_rows, frame_to_lonlat
-from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
+from twin.pipeline.versions import (
+    extent_of,
+    fail_version,
+    put_tileset,
+    remove_stale_versions,
+    reserve_version,
+)
 from twin.settings import BimSettings
 
 log = logging.getLogger("twin.pipeline")
@@ -173,12 +179,9 @@ def publish_ifc(
     started = time.perf_counter()
     layer = validate_layer_id(layer)
     geo, geom = sub.georef, sub.geometry
-    catalog.ensure_layer(layer, kind="bim", title=title or layer, crs=geo.crs)
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer, kind="bim", title=title or layer, crs=geo.crs, store=store, catalog=catalog
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     infos = [sub.semantics.elements.get(gid) for gid in geom.global_ids]
     log.info(
         "bim publish started", extra={"layer": layer, "version": version, "elements": len(infos)}
@@ -233,10 +236,7 @@ def publish_ifc(
             },
         )
     except BaseException:
-        log.error(
-            "bim publish failed; version abandoned", extra={"layer": layer, "version": version}
-        )
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     result = IfcPublishResult(

@@ -23,8 +23,8 @@ from storage.objects.protocol import ObjectStore
 from tiles.geodesy import ecef_to_geodetic
 from tiles.pointcloud_glb import PointTileArrays, encode_points_glb
 from tiles.pointcloud_tiles import OctreeLimits, PointTile, build_octree, pointcloud_tileset
-from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
+from twin.naming import validate_layer_id
+from twin.pipeline.versions import fail_version, put_tileset, remove_stale_versions, reserve_version
 from twin.readers.pointcloud import PointArrays, PointCloudHeader
 
 log = logging.getLogger("twin.pipeline")
@@ -66,12 +66,14 @@ def publish_pointcloud(
 ) -> PointCloudPublishResult:
     started = time.perf_counter()
     layer = validate_layer_id(layer)
-    catalog.ensure_layer(layer, kind="pointcloud", title=title or layer, crs=head.crs_label)
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer,
+        kind="pointcloud",
+        title=title or layer,
+        crs=head.crs_label,
+        store=store,
+        catalog=catalog,
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     log.info(
         "pointcloud publish started",
         extra={"layer": layer, "version": version, "points": len(points)},
@@ -110,11 +112,7 @@ def publish_pointcloud(
             },
         )
     except BaseException:
-        log.error(
-            "pointcloud publish failed; version abandoned",
-            extra={"layer": layer, "version": version},
-        )
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     return PointCloudPublishResult(

@@ -41,8 +41,14 @@ from tiles.instanced_glb import Instances, Surface, encode_street_tile
 from tiles.partition import PartitionLimits, partition
 from tiles.tileset import tileset_json
 from twin.domain import AttributeType, FeatureRows
-from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, extent_of, put_tileset, remove_stale_versions
+from twin.naming import validate_layer_id
+from twin.pipeline.versions import (
+    extent_of,
+    fail_version,
+    put_tileset,
+    remove_stale_versions,
+    reserve_version,
+)
 from twin.readers.crs import crs_label
 from twin.readers.streets import StreetReport, StreetSet
 
@@ -113,12 +119,14 @@ def publish_streets(
     extras = _extra_names(streets)
     records = _records(streets, extras)
     types = {**OWN_COLUMNS, **{extras[k]: t for k, t in streets.schema.items()}}
-    catalog.ensure_layer(layer, kind="streets", title=title or layer, crs=crs_label(streets.crs))
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer,
+        kind="streets",
+        title=title or layer,
+        crs=crs_label(streets.crs),
+        store=store,
+        catalog=catalog,
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     n_obj, n = len(streets.object_ids), len(placed.centre)
     log.info("streets publish started", extra={"layer": layer, "version": version, "features": n})
     try:
@@ -173,8 +181,7 @@ def publish_streets(
             },
         )
     except BaseException:
-        log.error("streets publish failed; version abandoned", extra={"layer": layer})
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     return StreetPublishResult(

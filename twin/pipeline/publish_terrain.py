@@ -48,8 +48,8 @@ from tiles.terrain_mesh import (
 )
 from tiles.terrain_tileset import Region, TerrainTile, content_uri, terrain_tileset_json
 from twin.domain import FeatureRows
-from twin.naming import validate_layer_id, version_prefix
-from twin.pipeline.versions import abandon_version, put_tileset, remove_stale_versions
+from twin.naming import validate_layer_id
+from twin.pipeline.versions import fail_version, put_tileset, remove_stale_versions, reserve_version
 from twin.readers.crs import crs_label
 from twin.readers.dem import Dem
 
@@ -164,12 +164,14 @@ def publish_terrain(
     workers = threads or os.cpu_count() or 1
     grid = TerrainGrid(dem.heights, dem.transform, dem.crs, layer_frame(dem))
     planned = plan_terrain(grid, tile_cells, workers)
-    catalog.ensure_layer(layer, kind="terrain", title=title or layer, crs=crs_label(dem.crs))
-    remove_stale_versions(
-        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    version, prefix = reserve_version(
+        layer,
+        kind="terrain",
+        title=title or layer,
+        crs=crs_label(dem.crs),
+        store=store,
+        catalog=catalog,
     )
-    version = catalog.begin_version(layer)
-    prefix = version_prefix(layer, version)
     log.info("terrain publish started", extra={"layer": layer, "version": version})
     try:
         stored = _put_dem(dem, store, prefix)
@@ -209,8 +211,7 @@ def publish_terrain(
             },
         )
     except BaseException:
-        log.error("terrain publish failed; version abandoned", extra={"layer": layer})
-        abandon_version(layer, version, store, catalog)
+        fail_version(layer, version, store, catalog)
         raise
     remove_stale_versions(layer, keep={version, previous}, store=store, catalog=catalog)
     result = TerrainPublishResult(

@@ -27,6 +27,25 @@ def abandon_version(layer: str, version: int, store: ObjectStore, catalog: Catal
         store.delete_prefix(version_prefix(layer, version))
 
 
+def reserve_version(
+    layer: str, *, kind: str, title: str, crs: str, store: ObjectStore, catalog: Catalog
+) -> tuple[int, str]:
+    """Create or update the layer, sweep leftovers (keeping the current version) and reserve
+    a new, invisible version; its number and object prefix."""
+    catalog.ensure_layer(layer, kind=kind, title=title, crs=crs)
+    remove_stale_versions(
+        layer, keep={catalog.get_layer(layer).version}, store=store, catalog=catalog
+    )
+    version = catalog.begin_version(layer)
+    return version, version_prefix(layer, version)
+
+
+def fail_version(layer: str, version: int, store: ObjectStore, catalog: Catalog) -> None:
+    """A publish failed: say so and abandon its version (the caller re-raises)."""
+    log.error("publish failed; version abandoned", extra={"layer": layer, "version": version})
+    abandon_version(layer, version, store, catalog)
+
+
 def remove_stale_versions(
     layer: str, *, keep: set[int | None], store: ObjectStore, catalog: Catalog
 ) -> None:
