@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tiles.tileset import tileset_document
+
 MARGIN_M = 0.01  # float32 offsets and ENU rounding stay far below this
 BITS = 21  # per axis: 63-bit Morton codes
 I64 = npt.NDArray[np.int64]
@@ -221,14 +223,11 @@ def pointcloud_tileset(
             out["children"] = [tile(c) for c in node.children]
         return out
 
-    root = tile(tree.root)
-    root["refine"] = "ADD"
-    root["transform"] = transform
-    doc: dict[str, Any] = {
-        "asset": {"version": "1.1", "tilesetVersion": version, "generator": "twin"},
-        "geometricError": max(tree.side / 8, tree.root.geometric_error * 2),
-        "root": root,
-    }
-    if properties:
-        doc["asset"]["extras"] = properties
-    return doc
+    return tileset_document(
+        tile(tree.root),
+        refine="ADD",
+        transform=transform,
+        geometric_error=max(tree.side / 8, tree.root.geometric_error * 2),
+        version=version,
+        properties=properties,
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tiles.geodesy import EnuFrame
-from tiles.tileset import MARGIN_M, region_diagonal_m
+from tiles.tileset import MARGIN_M, region_diagonal_m, tileset_document
 
 EARTH_RADIUS = 6378137.0
 
@@ -99,14 +99,12 @@ def terrain_tileset_json(
         return out
 
     root_tile = tile(root)
-    root_tile["refine"] = "REPLACE"
-    root_tile["transform"] = frame.to_ecef_matrix()
     diag = region_diagonal_m(root_tile["boundingVolume"]["region"])
-    doc: dict[str, Any] = {
-        "asset": {"version": "1.1", "tilesetVersion": version, "generator": "twin"},
-        "geometricError": max(diag, root.geometric_error),
-        "root": root_tile,
-    }
-    if properties:
-        doc["asset"]["extras"] = properties
-    return doc
+    return tileset_document(
+        root_tile,
+        refine="REPLACE",
+        transform=frame.to_ecef_matrix(),
+        geometric_error=max(diag, root.geometric_error),
+        version=version,
+        properties=properties,
+    )

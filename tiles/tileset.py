@@ -76,12 +76,32 @@ def tileset_json(
         return out, subtree
 
     root_tile, _ = tile(root)
-    root_tile["refine"] = "ADD"
-    root_tile["transform"] = frame.to_ecef_matrix()
     diag = region_diagonal_m(root_tile["boundingVolume"]["region"])
+    return tileset_document(
+        root_tile,
+        refine="ADD",
+        transform=frame.to_ecef_matrix(),
+        geometric_error=max(diag, root.geometric_error),
+        version=version,
+        properties=properties,
+    )
+
+
+def tileset_document(
+    root_tile: dict[str, Any],
+    *,
+    refine: str,
+    transform: list[float],
+    geometric_error: float,
+    version: str,
+    properties: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A 3D Tiles 1.1 tileset.json around its root tile (refinement and ENU->ECEF transform)."""
+    root_tile["refine"] = refine
+    root_tile["transform"] = transform
     doc: dict[str, Any] = {
         "asset": {"version": "1.1", "tilesetVersion": version, "generator": "twin"},
-        "geometricError": max(diag, root.geometric_error),
+        "geometricError": geometric_error,
         "root": root_tile,
     }
     if properties:
