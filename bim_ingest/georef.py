@@ -37,13 +37,13 @@ import pyproj
 from bim_ingest.georef_sources import (
     GridPlacement,
     SiteReference,
-    model_length_unit_m,
     place_on_grid,
     read_map_conversion,
     read_site_reference,
     true_north,
     world_offset_m,
 )
+from bim_ingest.georef_units import model_length_unit
 from tiles.geodesy import EnuFrame, ecef_to_geodetic
 from twin.errors import ConfigError, CRSError, InvalidInputError
 
@@ -132,10 +132,11 @@ def georeference(
     rotation = override.rotation_deg
     if rotation is not None and not math.isfinite(rotation):
         raise InvalidInputError("--rotation must be a finite number of degrees")
-    unit_m = model_length_unit_m(model)
+    unit = model_length_unit(model)
+    unit_m = unit.metres
     conversion = read_map_conversion(model)
     site = read_site_reference(model, unit_m)
-    warnings: list[str] = []
+    warnings: list[str] = list(unit.warnings)
     details: dict[str, Any] = {"model_length_unit_m": unit_m, "heights": HEIGHTS_NOTE}
     if (wcs := world_offset_m(model, unit_m)) is not None:
         details["world_coordinate_system"] = list(wcs)

@@ -24,36 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 
+from bim_ingest.georef_units import UNIT_LABELS, resolve_unit_chain
 from tiles.geodesy import geodetic_to_ecef
 from twin.errors import CRSError
 
 F64 = npt.NDArray[np.float64]
-
-_UNIT_NAMES = {
-    1.0: "metre",
-    0.1: "decimetre",
-    0.01: "centimetre",
-    0.001: "millimetre",
-    0.3048: "foot",
-    1200.0 / 3937.0: "US survey foot",
-    0.0254: "inch",
-}
-# Labels an IFC2X3 ePSet_ProjectedCRS.MapUnit may carry, in metres.
-_UNIT_LABELS = {
-    "METRE": 1.0,
-    "METER": 1.0,
-    "M": 1.0,
-    "MILLIMETRE": 0.001,
-    "MILLIMETER": 0.001,
-    "MM": 0.001,
-    "CENTIMETRE": 0.01,
-    "CENTIMETER": 0.01,
-    "FOOT": 0.3048,
-    "FEET": 0.3048,
-    "FT": 0.3048,
-    "US SURVEY FOOT": 1200.0 / 3937.0,
-    "US_SURVEY_FOOT": 1200.0 / 3937.0,
-}
 
 
 @dataclass(frozen=True)
@@ -70,7 +45,7 @@ class MapConversionParams:
     scale: float | None  # None: not given
     factors: tuple[float, float, float]  # per-axis factors on top of scale (IFC4X3)
     crs_name: str | None
-    map_unit_m: float | None  # None: not given (the CRS's own unit applies)
+    map_unit_m: float | None  # None: not given (see bim_ingest.georef_units)
     map_unit_label: str | None  # an unrecognised IFC2X3 MapUnit label, for a warning
 
 
@@ -85,18 +60,6 @@ class SiteReference:
     placement_m: tuple[float, float, float]  # the site placement's origin in model metres
     raw_lat: tuple[int, ...]
     raw_lon: tuple[int, ...]
-
-
-def unit_name(metres: float) -> str:
-    for value, name in _UNIT_NAMES.items():
-        if math.isclose(metres, value, rel_tol=1e-9):
-            return name
-    return f"{metres:g} m"
-
-
-def model_length_unit_m(model: ifcopenshell.file) -> float:
-    """Metres per project length unit (1.0 if the file declares none)."""
-    return float(ifcopenshell.util.unit.calculate_unit_scale(model))
 
 
 def _model_context(model: ifcopenshell.file) -> Any:
@@ -199,7 +162,7 @@ def _read_psets(model: ifcopenshell.file) -> MapConversionParams | None:
             label = crs.get("MapUnit")
             unit_m = None
             if isinstance(label, str) and label.strip():
-                unit_m = _UNIT_LABELS.get(label.strip().upper().replace(".", ""))
+                unit_m = UNIT_LABELS.get(label.strip().upper().replace(".", ""))
             name = crs.get("Name")
             return MapConversionParams(
                 holder=f"ePSet_MapConversion on {cls}",
@@ -322,13 +285,9 @@ def place_on_grid(
 ) -> GridPlacement | str:
     """The map conversion's exact mapping, or why it cannot be used.
 
-    Units: model coordinates arrive in metres. Eastings/Northings/OrthogonalHeight are in
-    the map unit (``MapUnit``, else the CRS's own unit). ``Scale`` is read whichever way
-    leaves the grid scale nearer 1: as map units per model unit (the unit conversion
-    included, as ifcopenshell reads it) or as a factor on top of the unit conversion.
-    Coordinates outside the CRS's area of use that fall inside it when read in the model's
-    length unit (a Revit export quirk: millimetres labelled metres) are read so, with a
-    warning.
+    Model coordinates arrive in metres (``unit_m`` per model unit is how the file's
+    numbers were converted); ``bim_ingest.georef_units.resolve_unit_chain`` decides the
+    map unit of Eastings/Northings/OrthogonalHeight and how ``Scale`` is read.
     """
     name = override_crs or conv.crs_name
     if not name:
@@ -342,19 +301,6 @@ def place_on_grid(
         warnings.append(
             f"the map unit {conv.map_unit_label!r} is not understood; the CRS's unit was used"
         )
-    map_unit = conv.map_unit_m or crs_unit
-    ratio = unit_m / map_unit  # map units per model unit, units alone
-    if conv.scale is None or conv.scale <= 0:
-        factor, reading = ratio, "omitted: the unit conversion alone"
-    elif abs(math.log(conv.scale / ratio)) <= abs(math.log(conv.scale)):
-        factor, reading = conv.scale, "map units per model unit (the unit conversion included)"
-    else:
-        factor, reading = conv.scale * ratio, "a factor on top of the unit conversion"
-    grid_scale = factor / ratio  # grid metres per model metre
-    if abs(grid_scale - 1.0) > 0.01:
-        warnings.append(f"the map conversion's scale makes 1 model metre {grid_scale:g} m")
-    norm = math.hypot(conv.x_axis_abscissa, conv.x_axis_ordinate)
-    a, b = (conv.x_axis_abscissa / norm, conv.x_axis_ordinate / norm) if norm else (1.0, 0.0)
     transformer = pyproj.Transformer.from_crs(horizontal, "EPSG:4326", always_xy=True)
     raw = (conv.eastings, conv.northings, conv.orthogonal_height)
 
@@ -363,25 +309,21 @@ def place_on_grid(
         lon, lat = transformer.transform(raw[0] * scale, raw[1] * scale)
         return float(lon), float(lat)
 
-    length_unit = map_unit
-    lon0, lat0 = lonlat_of_origin(map_unit)
-    unit_fix: dict[str, Any] | None = None
-    where = f"({raw[0]:.2f}, {raw[1]:.2f}) lie outside the area of use of {name}"
-    if not inside_area_of_use(horizontal, lon0, lat0):
-        fixed = lonlat_of_origin(unit_m) if unit_m != map_unit else None
-        if fixed is not None and inside_area_of_use(horizontal, *fixed):
-            length_unit, (lon0, lat0) = unit_m, fixed
-            declared, read = unit_name(map_unit), unit_name(unit_m)
-            unit_fix = {"declared": declared, "read_in": read, "divisor": map_unit / unit_m}
-            warnings.append(
-                f"the map conversion's Eastings/Northings {where} when read in {declared}s, "
-                f"but inside it in the model's length unit; they were read as {read}s "
-                f"(E {raw[0] * unit_m:.3f} m, N {raw[1] * unit_m:.3f} m)"
-            )
-        elif math.isfinite(lon0) and math.isfinite(lat0):
-            warnings.append(f"the map conversion's Eastings/Northings {where}")
+    chain = resolve_unit_chain(
+        model_unit_m=unit_m,
+        declared_map_unit_m=conv.map_unit_m,
+        crs_unit_m=crs_unit,
+        scale=conv.scale,
+        origin_inside=lambda u: inside_area_of_use(horizontal, *lonlat_of_origin(u)),
+        where=f"({raw[0]:.2f}, {raw[1]:.2f}) lie outside the area of use of {name}",
+    )
+    warnings.extend(chain.warnings)
+    lon0, lat0 = lonlat_of_origin(chain.map_unit_m)
     if not (math.isfinite(lon0) and math.isfinite(lat0)):
         return f"its Eastings/Northings do not transform to a position with {name}"
+    norm = math.hypot(conv.x_axis_abscissa, conv.x_axis_ordinate)
+    a, b = (conv.x_axis_abscissa / norm, conv.x_axis_ordinate / norm) if norm else (1.0, 0.0)
+    length_unit, grid_scale = chain.map_unit_m, chain.grid_scale
     operation = transformer.get_last_used_operation()
     e0, n0, h0 = (v * length_unit for v in raw)
     kx, ky, kz = (grid_scale * f for f in conv.factors)
@@ -403,14 +345,15 @@ def place_on_grid(
         "eastings": raw[0],
         "northings": raw[1],
         "orthogonal_height": raw[2],
-        "map_unit_m": map_unit,
+        "map_unit_m": chain.map_unit_m,
+        "map_unit_from": chain.map_unit_from,
         "map_unit_declared": conv.map_unit_m is not None,
-        "unit_fix": unit_fix,
+        "unit_fix": chain.unit_fix,
         "x_axis_abscissa": conv.x_axis_abscissa,
         "x_axis_ordinate": conv.x_axis_ordinate,
         "grid_rotation_deg": math.degrees(math.atan2(-b, a)),
         "scale": conv.scale,
-        "scale_reading": reading,
+        "scale_reading": chain.scale_reading,
         "grid_scale": grid_scale,
         "factors": list(conv.factors),
         "origin_grid_m": [e0, n0, h0],

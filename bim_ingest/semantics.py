@@ -25,8 +25,8 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.util.classification
 import ifcopenshell.util.element
-import ifcopenshell.util.unit
 
+from bim_ingest.georef_units import model_length_unit
 from bim_ingest.properties import (
     Entity,
     PropertyReader,
@@ -108,7 +108,7 @@ def read_semantics(model: ifcopenshell.file) -> Semantics:
 
     parents = {step_id: tree.feature_parent(p, features) for step_id, p in features.items()}
     order = _spatial_first(spatial, elements, features, parents)
-    scale = ifcopenshell.util.unit.calculate_unit_scale(model)
+    scale = model_length_unit(model).metres
     reader = PropertyReader()
 
     rows: list[tuple[Entity, dict[str, Value]]] = []
