@@ -1,0 +1,56 @@
+"""The failures of a review as BCF issues, with the element boxes their cameras frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ifcopenshell
+
+from bim_ingest.review.element_shapes import triangulate
+from bim_ingest.review.export_bcf import Bounds, Issue, write_bcf
+from bim_ingest.review.report_text import Lang, label
+from bim_ingest.review.review_model import ReviewReport
+
+MAX_FRAMED = 2000  # elements whose boxes are measured for one camera
+
+
+def review_issues(report: ReviewReport, lang: Lang = "zh-CN") -> list[Issue]:
+    issues = []
+    for r in report.rules:
+        if r.status != "fail":
+            continue
+        title = f"{label(r.key, lang)} ({r.key})"
+        desc = (
+            f"{label('value', lang)} {r.value} {r.unit}; {label('limit', lang)} {r.limit} {r.unit}"
+        )
+        issues.append(Issue(title, f"{desc}. {r.note}".strip(), "Rule", r.elements, ("规划条件",)))
+    for s in report.ids:
+        if s.status != "fail":
+            continue
+        ids = s.applicable_ids if s.prohibited and not s.failed else s.failed
+        desc = (
+            f"{label('applicable', lang)} {s.applicable}, {label('failed', lang)} {len(s.failed)}. "
+            f"{s.description} " + " | ".join(s.reasons)
+        )
+        issues.append(Issue(f"IDS: {s.name}", desc.strip(), "IDS", ids, ("IDS",)))
+    return issues
+
+
+def export_review_bcf(
+    model: ifcopenshell.file, report: ReviewReport, path: Path, *, author: str, lang: Lang = "zh-CN"
+) -> int:
+    issues = review_issues(report, lang)
+    bounds: dict[str, Bounds] = dict(report.bounds)
+    wanted = {i for issue in issues for i in issue.element_ids[:MAX_FRAMED] if i not in bounds}
+    elements = []
+    for gid in wanted:
+        try:
+            element = model.by_guid(gid)
+        except RuntimeError:
+            continue
+        if getattr(element, "Representation", None) is not None:
+            elements.append(element)
+    bounds.update({s.global_id: s.bounds for s in triangulate(model, elements)})
+    return write_bcf(
+        path, issues, bounds, project=report.model_name or "twin review", author=author
+    )
