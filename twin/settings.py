@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twin.errors import ConfigError
@@ -37,6 +37,20 @@ class TilingSettings(BaseModel):
     # process (threads would share one GIL); ``n_workers`` defaults to cores - 1.
     processes: bool = True
     gzip_level: int = Field(default=1, ge=1, le=9)  # meshopt data: level 1 is within 5% of 9
+    # A layer of at most this many features, with no scheduler, is tiled by a local pool
+    # instead of a LocalCluster, whose start-up (~2 s) would dominate; 0: always Dask.
+    local_max_features: int = Field(default=100_000, ge=0)
+
+    def runs_on_dask(self, features: int) -> bool:
+        """Whether ``features`` buildings are tiled on Dask (else by a local pool)."""
+        return self.scheduler is not None or features > self.local_max_features
+
+    def local_workers(self, cpus: int) -> int:
+        """Local workers: processes (cores - 1, at most 8: the main process loads the
+        catalog meanwhile) or one worker of ``cpus`` threads."""
+        if self.n_workers is not None:
+            return self.n_workers
+        return max(1, min(cpus - 1, 8)) if self.processes else 1
 
 
 class BimSettings(BaseModel):
@@ -48,6 +62,43 @@ class BimSettings(BaseModel):
     geometry_threads: int | None = Field(default=None, ge=1)  # None: every core
     max_elements_per_tile: int = Field(default=4000, ge=1, le=65535)
     max_bytes_per_tile: int = Field(default=3_000_000, ge=10_000)
+    max_upload_mb: int = Field(default=1024, ge=1)  # a submitted model, IDS or BCF file
+
+
+ROLES = (
+    "viewer",
+    "submitter",
+    "reviewer",
+    "planner",
+    "district_reporter",
+    "department_editor",
+    "leader",
+    "admin",
+)
+
+
+class ApiToken(BaseModel):
+    """A bearer token of an API client or user: who it is and what roles it holds."""
+
+    token: SecretStr = Field(min_length=24)
+    user: str = Field(min_length=1, max_length=100)
+    roles: list[str] = Field(default_factory=lambda: ["viewer"])
+    department: str | None = Field(default=None, max_length=100)
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown role {unknown[0]!r} (roles: {', '.join(ROLES)})")
+        return roles
+
+
+class AuthSettings(BaseModel):
+    """Write endpoints need a bearer token listed here (``TWIN_AUTH__TOKENS`` as JSON);
+    with none configured, every write is refused and reads stay open."""
+
+    tokens: list[ApiToken] = Field(default_factory=list)
 
 
 class S3Location(BaseModel):
@@ -73,6 +124,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     tiling: TilingSettings = Field(default_factory=TilingSettings)
     bim: BimSettings = Field(default_factory=BimSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def catalog_url(self) -> str:

@@ -149,6 +149,13 @@ class PostGISCatalog:
         except psycopg.Error as exc:
             raise CatalogError() from exc
 
+    paramstyle = "format"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Conn]:
+        with self._tx() as conn:
+            yield conn
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:

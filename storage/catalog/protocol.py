@@ -8,6 +8,7 @@ new version in one transaction and removes the rows of older versions.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from twin.domain import (
@@ -32,6 +33,15 @@ class Catalog(Protocol):
 
     def ping(self) -> None:
         """Raise ``BackendUnavailableError`` when the catalog cannot be reached."""
+        ...
+
+    #: DB-API parameter style of ``transaction()`` connections: "qmark" or "format"
+    paramstyle: str
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction on the catalog's database for stores that share it
+        (``storage.submissions``): yields a connection with ``execute(sql, params)``;
+        commits on success, rolls back on error; backend errors become ``TwinError``s."""
         ...
 
     # layers -----------------------------------------------------------------

@@ -122,6 +122,13 @@ class SQLiteCatalog:
             except sqlite3.Error as exc:
                 raise _translate(exc) from exc
 
+    paramstyle = "qmark"
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._tx(write=True) as conn:
+            yield conn
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
