@@ -59,25 +59,59 @@ class Indicators:
     green_area: Figure
     green_ratio: Figure
     ground: Ground
+    roof_elements: tuple[str, ...] = ()  # what the height is measured to
+
+
+FLOOR_TOLERANCE_M = 0.3  # a slab's top (a space's floor) may stand this far above its level
+
+
+def storey_by_elevation(
+    storeys: Sequence[StoreyInfo], shapes: Sequence[ElementShape]
+) -> dict[str, str]:
+    """Floor slabs and spaces -> the storey they are the floor of, by elevation.
+
+    Authoring tools often contain every slab in the ground storey (Revit); a floor belongs
+    to the highest storey of its building whose elevation is at most its level (a slab's
+    top, a space's bottom) plus 0.3 m."""
+    info = {s.global_id: s for s in storeys}
+    by_building: dict[str | None, list[StoreyInfo]] = {}
+    for s in storeys:
+        by_building.setdefault(s.building_id, []).append(s)
+    for group in by_building.values():
+        group.sort(key=lambda s: s.elevation_m)
+    out: dict[str, str] = {}
+    for shape in shapes:
+        floor = shape.ifc_class == "IfcSlab" and shape.predefined_type in FLOOR_SLABS
+        if not (floor or shape.ifc_class == "IfcSpace") or shape.storey_id not in info:
+            continue
+        level = shape.zmax if floor else shape.zmin
+        group = by_building[info[shape.storey_id].building_id]
+        below = [s for s in group if s.elevation_m <= level + FLOOR_TOLERANCE_M]
+        out[shape.global_id] = (below[-1] if below else group[0]).global_id
+    return out
 
 
 def storey_areas(
     model: ifcopenshell.file, storeys: Sequence[StoreyInfo], shapes: Sequence[ElementShape]
 ) -> list[StoreyArea]:
+    floors_of = storey_by_elevation(storeys, shapes)
     by_storey: dict[str, list[ElementShape]] = {}
     for shape in shapes:
-        if shape.storey_id is not None:
-            by_storey.setdefault(shape.storey_id, []).append(shape)
+        storey = floors_of.get(shape.global_id)
+        if storey is not None:
+            by_storey.setdefault(storey, []).append(shape)
     out = []
     for info in storeys:
         mine = by_storey.get(info.global_id, [])
         qto = _storey_qto(model, info.global_id)
-        slabs = [s for s in mine if s.ifc_class == "IfcSlab" and s.predefined_type in FLOOR_SLABS]
-        spaces = [s for s in mine if s.ifc_class == "IfcSpace"]
+        slabs = [s for s in mine if s.ifc_class == "IfcSlab"]
+        spaces = [s for s in mine if s.ifc_class == "IfcSpace" and not is_green(model, s)]
+        moved = sum(1 for s in slabs or spaces if s.storey_id != info.global_id)
+        note = f" ({moved} assigned by elevation)" if moved else ""
         if slabs:
-            area, source = union_area(slabs), "IfcSlab footprints"
+            area, source = union_area(slabs), f"IfcSlab footprints{note}"
         elif spaces:
-            area, source = union_area(spaces), "IfcSpace footprints"
+            area, source = union_area(spaces), f"IfcSpace footprints{note}"
         elif qto is not None:
             area, source = qto, "Qto_BuildingStoreyBaseQuantities.GrossFloorArea"
         else:
@@ -91,6 +125,15 @@ def _storey_qto(model: ifcopenshell.file, global_id: str) -> float | None:
     qto = ifcopenshell.util.element.get_pset(storey, "Qto_BuildingStoreyBaseQuantities") or {}
     value = qto.get("GrossFloorArea")
     return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def is_roof(model: ifcopenshell.file, shape: ElementShape) -> bool:
+    """IfcRoof, its parts, roof slabs and roofing."""
+    if shape.ifc_class == "IfcRoof" or shape.predefined_type in ROOF_TYPES:
+        return True
+    element: Any = model.by_guid(shape.global_id)
+    whole: Any = ifcopenshell.util.element.get_aggregate(element)
+    return whole is not None and whole.is_a("IfcRoof")
 
 
 def is_green(model: ifcopenshell.file, shape: ElementShape) -> bool:
@@ -121,11 +164,16 @@ def compute_indicators(
     counted = Figure(sum(a.counted_m2 for a in above), _sources(above))
     far = _ratio(counted.value, site_area, "counted floor area / site area")
 
-    roofs = [s for s in shapes if s.ifc_class == "IfcRoof" or s.predefined_type in ROOF_TYPES]
+    roofs = [s for s in shapes if is_roof(model, s)]
     roof_source = "the highest roof element (IfcRoof, roof slabs, roofing)"
     if not roofs:
-        roofs = [s for s in shapes if s.ifc_class == "IfcSlab"]
-        roof_source = "the highest slab (the model has no roof elements)"
+        roofs = [
+            s
+            for s in shapes
+            if not s.ifc_class.startswith(("IfcRailing", "IfcGeographic"))
+            and s.predefined_type != "PARAPET"
+        ]
+        roof_source = "the highest element (the model has no roof elements)"
     height = _height(roofs, ground, roof_source)
     roof_ids = {s.global_id for s in roofs}
     tall = [s for s in shapes if s.ifc_class.startswith(PARAPET_CLASSES) or s.global_id in roof_ids]
@@ -165,6 +213,7 @@ def compute_indicators(
         green_area=green,
         green_ratio=green_ratio,
         ground=ground,
+        roof_elements=tuple(s.global_id for s in roofs),
     )
 
 

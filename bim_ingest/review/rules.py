@@ -118,11 +118,7 @@ def _max_height(rules: Ruleset, ind: Indicators, shapes: Sequence[ElementShape])
     if rules.height_includes_parapet:
         offending = tuple(s.global_id for s in shapes if s.zmax > ceiling + 1e-6)
     else:
-        roofs = {
-            s.global_id
-            for s in shapes
-            if s.ifc_class == "IfcRoof" or s.predefined_type in {"ROOF", "ROOFING"}
-        }
+        roofs = set(ind.roof_elements)
         offending = tuple(
             s.global_id
             for s in shapes

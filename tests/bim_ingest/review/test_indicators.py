@@ -64,3 +64,46 @@ def test_ratios_need_a_site_area_and_say_so(review: Review) -> None:
     ind = review(Block()).indicators
     assert ind.far.value is None and "no site area" in ind.far.source
     assert ind.green_ratio.value is None and "no green spaces" in ind.green_ratio.source
+
+
+def test_floor_slabs_contained_in_the_wrong_storey_count_for_the_storey_they_floor(
+    review: Review, tmp_path: object
+) -> None:
+    import ifcopenshell
+    import ifcopenshell.api.spatial
+
+    from bim_ingest.review.review_model import ReviewInput, review_model
+    from bim_ingest.review.ruleset import parse_ruleset
+    from tests.bim_ingest.review.review_models import write_block
+
+    path = write_block(
+        Block(elevations_m=(0.0, 3.0, 6.0), roof_elevation_m=9.0), tmp_path / "x.ifc"
+    )  # type: ignore[operator]
+    model = ifcopenshell.open(str(path))
+    ground = min(model.by_type("IfcBuildingStorey"), key=lambda s: s.Elevation)
+    slabs = [s for s in model.by_type("IfcSlab") if s.PredefinedType == "FLOOR"]
+    ifcopenshell.api.spatial.assign_container(model, products=slabs, relating_structure=ground)
+    ind = review_model(model, ReviewInput(rules=parse_ruleset({})), name="x").indicators
+    areas = [a.area_m2 for a in ind.storeys if a.area_m2 > 0]
+    assert areas == pytest.approx([100.0, 100.0, 100.0])
+    assert "assigned by elevation" in ind.storeys[1].area_source
+    assert ind.storeys_above == 3
+
+
+def test_a_model_without_roof_elements_is_measured_to_its_highest_element(
+    tmp_path: object,
+) -> None:
+    import ifcopenshell
+
+    from bim_ingest.review.review_model import ReviewInput, review_model
+    from bim_ingest.review.ruleset import parse_ruleset
+    from tests.bim_ingest.review.review_models import write_block
+
+    path = write_block(Block(elevations_m=(0.0, 3.0), roof_elevation_m=6.0), tmp_path / "r.ifc")  # type: ignore[operator]
+    model = ifcopenshell.open(str(path))
+    for roof in [s for s in model.by_type("IfcSlab") if s.PredefinedType == "ROOF"]:
+        model.remove(roof)
+    ind = review_model(model, ReviewInput(rules=parse_ruleset({})), name="r").indicators
+    assert "no roof elements" in ind.height.source
+    assert ind.height.value == pytest.approx(3.0 + SLAB_M)  # the top floor slab: parapets excluded
+    assert ind.height_to_parapet.value == pytest.approx(6.0 + SLAB_M + 1.2)
