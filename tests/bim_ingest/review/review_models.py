@@ -37,6 +37,7 @@ class Block:
     green_m: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 of a green space
     georeferenced: bool = True
     names: dict[float, str] = field(default_factory=dict)
+    schema: str = "IFC4"  # IFC2X3 (then not georeferenced), IFC4 or IFC4X3
 
 
 def _box(x0: float, y0: float, x1: float, y1: float, h: float) -> list[tuple[float, float, float]]:
@@ -49,8 +50,12 @@ FACES = [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6), (
 class _Writer:
     def __init__(self, block: Block) -> None:
         self.block = block
-        f = ifcopenshell.file(schema="IFC4")
+        f = ifcopenshell.file(schema=block.schema)
         self.f = f
+        if block.schema == "IFC2X3":  # owner histories are mandatory there
+            org = f.createIfcOrganization(None, "twin tests")
+            f.createIfcPersonAndOrganization(f.createIfcPerson(), org)
+            f.createIfcApplication(org, "1", "twin tests", "twin-tests")
         self.project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name="block")
         prefix = "MILLI" if block.millimetres else None
         unit = ifcopenshell.api.unit.add_si_unit(f, unit_type="LENGTHUNIT", prefix=prefix)
@@ -131,14 +136,15 @@ def write_block(block: Block, path: Path) -> Path:
     if block.green_m is not None:
         x0, y0, x1, y1 = block.green_m
         green = ifcopenshell.api.root.create_entity(w.f, ifc_class="IfcSpace", name="绿地 G1")
-        green.PredefinedType = "EXTERNAL"
+        if block.schema != "IFC2X3":
+            green.PredefinedType = "EXTERNAL"
         ifcopenshell.api.aggregate.assign_object(w.f, products=[green], relating_object=w.site)
         rep = ifcopenshell.api.geometry.add_mesh_representation(
             w.f, context=w.body, vertices=[_box(x0, y0, x1, y1, 0.1)], faces=[FACES]
         )
         ifcopenshell.api.geometry.edit_object_placement(w.f, product=green, matrix=np.eye(4))
         ifcopenshell.api.geometry.assign_representation(w.f, product=green, representation=rep)
-    if block.georeferenced:
+    if block.georeferenced and block.schema != "IFC2X3":
         crs = w.f.createIfcProjectedCRS(CRS, None, None, None, None, None, None)
         scale = 0.001 if block.millimetres else 1.0
         w.f.createIfcMapConversion(w.model, crs, EASTINGS, NORTHINGS, 0.0, 1.0, 0.0, scale)

@@ -107,3 +107,18 @@ def test_a_model_without_roof_elements_is_measured_to_its_highest_element(
     assert "no roof elements" in ind.height.source
     assert ind.height.value == pytest.approx(3.0 + SLAB_M)  # the top floor slab: parapets excluded
     assert ind.height_to_parapet.value == pytest.approx(6.0 + SLAB_M + 1.2)
+
+
+@pytest.mark.parametrize("schema", ["IFC2X3", "IFC4", "IFC4X3"])
+def test_every_schema_gives_the_same_indicators(review: Review, schema: str) -> None:
+    block = Block(
+        elevations_m=(0.0, 2.19, 4.39),
+        roof_elevation_m=7.39,
+        schema=schema,
+        green_m=(-20.0, 0.0, -10.0, 10.0),
+    )
+    ind = review(block, site_area_m2=1000.0).indicators
+    assert ind.counted_floor_area.value == pytest.approx(250.0)
+    assert ind.height.value == pytest.approx(7.39 + SLAB_M)
+    assert ind.green_ratio.value == pytest.approx(0.1)
+    assert ind.storeys_above == 3
