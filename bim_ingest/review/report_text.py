@@ -36,7 +36,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ids": ("信息交付要求 (IDS)", "Information requirements (IDS)"),
     "pass": ("通过", "pass"),
     "fail": ("不通过", "FAIL"),
-    "not_applicable": ("不适用", "not applicable"),
+    "not-applicable": ("不适用", "not applicable"),
     "limit": ("限值", "limit"),
     "value": ("实测", "value"),
     "elements": ("个构件", "elements"),

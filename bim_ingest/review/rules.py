@@ -13,7 +13,7 @@ from bim_ingest.review.element_shapes import ElementShape
 from bim_ingest.review.indicators import Indicators
 from bim_ingest.review.ruleset import Ruleset
 
-Status = Literal["pass", "fail", "not_applicable"]
+Status = Literal["pass", "fail", "not-applicable"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _compare(
     missing: str = "no site area",
 ) -> RuleResult:
     if value is None:
-        return RuleResult(key, "not_applicable", None, limit, unit, (), missing)
+        return RuleResult(key, "not-applicable", None, limit, unit, (), missing)
     failed = value < limit - 1e-9 if low else value > limit + 1e-9
     return RuleResult(
         key, "fail" if failed else "pass", value, limit, unit, elements if failed else (), ""
@@ -112,7 +112,7 @@ def _max_height(rules: Ruleset, ind: Indicators, shapes: Sequence[ElementShape])
     limit = float(rules.max_height_m or 0.0)
     figure = ind.height_to_parapet if rules.height_includes_parapet else ind.height
     if figure.value is None:
-        return RuleResult("max_height_m", "not_applicable", None, limit, "m", (), figure.source)
+        return RuleResult("max_height_m", "not-applicable", None, limit, "m", (), figure.source)
     ceiling = ind.ground.z_m + limit
     measured = set(figure.element_ids)
     if rules.height_includes_parapet:
@@ -141,7 +141,7 @@ def _setback(
     limit: float, shapes: Sequence[ElementShape], ind: Indicators, red_line: shapely.Geometry | None
 ) -> RuleResult:
     if red_line is None:
-        return RuleResult("setback_m", "not_applicable", None, limit, "m", (), "no red line given")
+        return RuleResult("setback_m", "not-applicable", None, limit, "m", (), "no red line given")
     below = {a.storey.global_id for a in ind.storeys if a.storey.below_ground}
     checked = [
         s
@@ -152,7 +152,7 @@ def _setback(
     ]
     if not checked:
         return RuleResult(
-            "setback_m", "not_applicable", None, limit, "m", (), "no building geometry"
+            "setback_m", "not-applicable", None, limit, "m", (), "no building geometry"
         )
     worst = float("inf")
     offending = []

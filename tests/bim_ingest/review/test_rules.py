@@ -26,7 +26,7 @@ def test_far_passes_and_fails_on_either_side_of_its_limits(review: Review) -> No
 
 def test_rules_without_a_site_area_are_not_applicable(review: Review) -> None:
     rules = by_key(review(Block(), {"max_far": 1.0, "max_coverage": 0.3, "min_green_ratio": 0.3}))
-    assert {k: r.status for k, r in rules.items()} == dict.fromkeys(rules, "not_applicable")
+    assert {k: r.status for k, r in rules.items()} == dict.fromkeys(rules, "not-applicable")
 
 
 def test_height_and_storeys_name_the_elements_over_the_limit(review: Review) -> None:
