@@ -83,6 +83,7 @@ export default defineConfig({
       "/api": apiTarget,
       "/tiles": apiTarget,
       "/scene": apiTarget,
+      "/favicon.svg": apiTarget,
     },
   },
   test: {

@@ -26,11 +26,11 @@ TilePath = Annotated[
     str, Path(description="path relative to the layer's tileset, e.g. t/0_1_2.glb")
 ]
 
-_BINARY = {"description": "the stored object", "content": {"application/octet-stream": {}}}
-_TILESET = {"description": "3D Tiles 1.1 tileset JSON", "content": {"application/json": {}}}
+BINARY = {"description": "the stored object", "content": {"application/octet-stream": {}}}
+TILESET = {"description": "3D Tiles 1.1 tileset JSON", "content": {"application/json": {}}}
 
 
-def _conditions(request: Request) -> service.Conditions:
+def conditions_of(request: Request) -> service.Conditions:
     return service.Conditions(
         accept_encoding=request.headers.get("accept-encoding"),
         if_none_match=request.headers.get("if-none-match"),
@@ -38,7 +38,7 @@ def _conditions(request: Request) -> service.Conditions:
     )
 
 
-def _response(reply: service.TileReply) -> Response:
+def tile_response(reply: service.TileReply) -> Response:
     if reply.body is None and reply.status == 200 and "Content-Length" not in reply.headers:
         # HEAD of a body decompressed on the fly: its length is unknown, not 0
         return StreamingResponse(iter(()), status_code=200, headers=reply.headers)
@@ -51,18 +51,18 @@ def _response(reply: service.TileReply) -> Response:
     "/{layer}/tileset.json",
     summary="The live tileset of a layer",
     response_class=Response,
-    responses={200: _TILESET, **error_responses(304, 404, 422, 500, 503)},
+    responses={200: TILESET, **error_responses(304, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/tileset.json", include_in_schema=False)
 def live_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
-    return _response(service.live_tileset(ctx, layer, _conditions(request)))
+    return tile_response(service.live_tileset(ctx, layer, conditions_of(request)))
 
 
 @router.get(
     "/{layer}/v/{version:int}/{path:path}",
     summary="An object of one version of a layer (immutable)",
     response_class=Response,
-    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
+    responses={200: BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/v/{version:int}/{path:path}", include_in_schema=False)
 def versioned_content(
@@ -72,15 +72,15 @@ def versioned_content(
     version: Annotated[int, Path(ge=1, description="layer version")],
     path: TilePath,
 ) -> Response:
-    return _response(service.content(ctx, layer, path, version, _conditions(request)))
+    return tile_response(service.content(ctx, layer, path, version, conditions_of(request)))
 
 
 @router.get(
     "/{layer}/{path:path}",
     summary="An object of the current version of a layer",
     response_class=Response,
-    responses={200: _BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
+    responses={200: BINARY, **error_responses(304, 307, 400, 404, 422, 500, 503)},
 )
 @router.head("/{layer}/{path:path}", include_in_schema=False)
 def current_content(request: Request, ctx: Ctx, layer: LayerId, path: TilePath) -> Response:
-    return _response(service.content(ctx, layer, path, None, _conditions(request)))
+    return tile_response(service.content(ctx, layer, path, None, conditions_of(request)))

@@ -2,8 +2,14 @@
 
 The root has no content; each child is one published, visible layer whose
 content is that layer's live tileset as an external tileset. Child URIs are
-relative (``../tiles/{layer}/tileset.json``), so the scene keeps working when
-the app is served under a path prefix.
+relative and point below the scene (``layers/{layer}/tileset.json``, served at
+``/scene/layers/{layer}/tileset.json`` with the layer's contents under it), so:
+
+* the scene keeps working when the app is served under a path prefix;
+* a client that saves the scene keeps every file below the scene's folder, where
+  tools that refuse URIs leading above a tileset's own folder (the official 3D
+  Tiles validator among them) resolve them. ``/tiles/{layer}/...`` still serves
+  the same documents for clients that use it.
 """
 
 from __future__ import annotations
@@ -50,6 +56,11 @@ def geometric_error(layer: LayerRecord) -> float:
     return max(2.0 * diagonal, 1.0) if math.isfinite(diagonal) else 1.0
 
 
+def scene_layer_uri(layer_id: str) -> str:
+    """The URI of a layer's tileset relative to the scene's tileset.json."""
+    return f"layers/{quote(layer_id, safe='')}/tileset.json"
+
+
 def scene_layers(catalog: Catalog) -> list[LayerRecord]:
     return sorted(
         (
@@ -71,7 +82,7 @@ def scene_tileset(layers: list[LayerRecord]) -> dict[str, Any]:
             "boundingVolume": {"region": box},
             "geometricError": error,
             "refine": "ADD",
-            "content": {"uri": f"../tiles/{quote(layer.id, safe='')}/tileset.json"},
+            "content": {"uri": scene_layer_uri(layer.id)},
         }
         for layer, box, error in zip(layers, regions, errors, strict=True)
     ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 
-from scene_api.routers import features, health, layers, scene, tiles
+from scene_api.routers import features, health, layers, scene, submissions, tiles
 from tests.scene_api.conftest import Served
 
 EXPECTED_PATHS = {
@@ -15,7 +15,24 @@ EXPECTED_PATHS = {
     "/tiles/{layer}/v/{version}/{path}",
     "/tiles/{layer}/{path}",
     "/scene/tileset.json",
+    "/scene/layers/{layer}/tileset.json",
+    "/scene/layers/{layer}/v/{version}/{path}",
+    "/scene/layers/{layer}/{path}",
     "/healthz",
+    "/api/submissions",
+    "/api/submissions/{submission_id}",
+    "/api/submissions/{submission_id}/events",
+    "/api/submissions/{submission_id}/transitions",
+    "/api/submissions/{submission_id}/opinions",
+    "/api/submissions/{submission_id}/bcf",
+    "/api/submissions/{submission_id}/diff",
+}
+#: the only writes: a BIM submission's lifecycle (they need a bearer token)
+WRITES = {
+    ("/api/submissions", "post"),
+    ("/api/submissions/{submission_id}/transitions", "post"),
+    ("/api/submissions/{submission_id}/opinions", "post"),
+    ("/api/submissions/{submission_id}/bcf", "post"),
 }
 
 
@@ -24,7 +41,7 @@ def test_openapi_documents_every_route(served: Served) -> None:
     assert set(doc["paths"]) == EXPECTED_PATHS
     routes = {
         route.path_format
-        for module in (features, health, layers, scene, tiles)
+        for module in (features, health, layers, scene, tiles, submissions)
         for route in module.router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
     }
@@ -36,7 +53,9 @@ def test_every_operation_has_a_summary_a_tag_and_error_responses(served: Served)
     error_ref = "#/components/schemas/ErrorModel"
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
-            assert method == "get", path
+            assert method == "get" or (path, method) in WRITES, (path, method)
+            if method == "post":
+                assert "401" in operation["responses"] and "403" in operation["responses"]
             assert operation["summary"], path
             assert operation["tags"], path
             if path == "/healthz":

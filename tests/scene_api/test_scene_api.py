@@ -23,13 +23,13 @@ def test_the_scene_has_one_external_tileset_child_per_published_layer(served: Se
     assert "content" not in root
     assert len(root["children"]) == 2
     for child, layer in zip(root["children"], (delft, rotterdam), strict=True):
-        assert child["content"]["uri"] == f"../tiles/{layer.layer_id}/tileset.json"
+        assert child["content"]["uri"] == f"layers/{layer.layer_id}/tileset.json"
         region = child["boundingVolume"]["region"]
         expected = [*(math.radians(v) for v in layer.bbox), layer.zmin, layer.zmax]
         assert region == pytest.approx(expected)
         assert child["geometricError"] > 0
         resolved = urljoin("http://testserver" + SCENE, child["content"]["uri"])
-        assert resolved == f"http://testserver/tiles/{layer.layer_id}/tileset.json"
+        assert resolved == f"http://testserver/scene/layers/{layer.layer_id}/tileset.json"
         assert served.client.get(resolved).status_code == 200
     assert root["geometricError"] == max(c["geometricError"] for c in root["children"])
     west, south, east, north, low, high = root["boundingVolume"]["region"]
@@ -56,3 +56,25 @@ def test_an_empty_scene_is_a_404_saying_nothing_is_published(served: Served) -> 
     body = response.json()
     assert body["code"] == "no_published_layers"
     assert "ingest" in body["description"]
+
+
+def test_a_layer_below_the_scene_is_the_same_tileset_as_under_tiles_with_its_contents_below_it(
+    served: Served,
+) -> None:
+    delft = served.publish("delft")
+    below = served.client.get("/scene/layers/delft/tileset.json")
+    assert below.status_code == 200
+    assert below.json() == served.client.get("/tiles/delft/tileset.json").json()
+    uri = below.json()["root"]["content"]["uri"]
+    assert uri.startswith(f"v/{delft.version}/"), uri
+    content_url = urljoin("http://testserver/scene/layers/delft/tileset.json", uri)
+    assert content_url.startswith("http://testserver/scene/layers/delft/v/"), content_url
+    content = served.client.get(content_url)
+    assert content.status_code == 200
+    assert content.content == served.client.get(f"/tiles/delft/{uri}").content
+    relative = uri.removeprefix(f"v/{delft.version}/")
+    assert content.content == delft.contents[relative]
+    current = served.client.get(f"/scene/layers/delft/{relative}")
+    assert current.status_code == 200 and current.content == delft.contents[relative]
+    assert served.client.head("/scene/layers/delft/tileset.json").status_code == 200
+    assert served.client.get("/scene/layers/nowhere/tileset.json").status_code == 404

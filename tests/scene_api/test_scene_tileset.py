@@ -32,8 +32,8 @@ def test_each_layer_becomes_an_external_tileset_child_with_its_region() -> None:
     root = doc["root"]
     assert "content" not in root
     first, second = root["children"]
-    assert first["content"] == {"uri": "../tiles/delft/tileset.json"}
-    assert second["content"] == {"uri": "../tiles/roads%20x/tileset.json"}
+    assert first["content"] == {"uri": "layers/delft/tileset.json"}
+    assert second["content"] == {"uri": "layers/roads%20x/tileset.json"}
     assert first["boundingVolume"]["region"] == pytest.approx(
         [
             math.radians(4.35),

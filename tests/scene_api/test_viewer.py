@@ -27,3 +27,19 @@ def test_a_built_viewer_is_served_at_the_root_and_the_api_still_wins(
     assert served.client.get("/healthz").status_code == 200
     assert served.client.get("/docs").status_code == 200
     assert served.client.get("/missing.js").status_code == 404
+
+
+def test_the_site_icon_is_served_with_or_without_a_built_viewer(
+    serve: Callable[..., Served], tmp_path: Path
+) -> None:
+    viewer = tmp_path / "viewer"
+    viewer.mkdir()
+    (viewer / "index.html").write_text('<!doctype html><link rel="icon" href="favicon.svg">')
+    for served in (serve(), serve(viewer_dir=viewer)):
+        for path in ("/favicon.svg", "/favicon.ico"):
+            icon = served.client.get(path)
+            assert icon.status_code == 200, path
+            assert icon.headers["content-type"].startswith("image/svg+xml")
+            assert icon.content.startswith(b"<svg ")
+    not_built = serve().client.get("/").text
+    assert 'href="favicon.svg"' in not_built

@@ -33,8 +33,16 @@ describe("scene API shapes", () => {
       zmax: 80,
       version: 3,
       attributeSchema: { height: "number" },
+      visible: true,
       metadata: { schema: null, sourceFile: null, georeference: null },
     });
+  });
+
+  it("a layer is shown unless the catalog says it is not", () => {
+    expect(parseLayer({ id: "a" })?.visible).toBe(true);
+    expect(parseLayer({ id: "a", visible: true })?.visible).toBe(true);
+    expect(parseLayer({ id: "a", visible: false })?.visible).toBe(false);
+    expect(parseLayer({ id: "a", visible: "no" })?.visible).toBe(true);
   });
 
   it("a BIM layer's metadata is read with the layer", () => {

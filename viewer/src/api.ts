@@ -15,6 +15,8 @@ export interface LayerInfo {
   readonly zmax: number | null;
   readonly version: number | null;
   readonly attributeSchema: Readonly<Record<string, string>>;
+  /** Whether the layer is shown when the viewer opens (the catalog's flag; true unless it says otherwise). */
+  readonly visible: boolean;
   /** What the server says about the layer's source (a BIM layer's IFC file and georeference). */
   readonly metadata: LayerMetadata;
 }
@@ -94,6 +96,7 @@ export function parseLayer(value: unknown): LayerInfo | null {
     zmax: num(value["zmax"]),
     version: num(value["version"]),
     attributeSchema: stringRecord(value["attribute_schema"]),
+    visible: value["visible"] !== false,
     metadata: parseLayerMetadata(value["metadata"]),
   };
 }

@@ -13,7 +13,7 @@ import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers }
 import { fetchChildren } from "./bim-api";
 import { BimController } from "./bim-controller";
 import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
-import { sphereAroundBBox, unionBBox } from "./geo";
+import { homeExtent, sphereAroundBBox } from "./geo";
 import { isPointCloudKind, isTerrainKind, orderLayers } from "./layer-kinds";
 import { isBimKind } from "./layer-metadata";
 import { fetchFeatureGeometry, overlayShapes } from "./overlay-geometry";
@@ -21,6 +21,7 @@ import type { PointStyleMode } from "./point-style";
 import {
   applyCameraView,
   createViewer,
+  describeView,
   featureRange,
   flyToSphere,
   frameSphere,
@@ -161,6 +162,9 @@ class App {
       this.viewer,
       () => this.layers.tilesets(),
       (settled) => {
+        if (settled) {
+          hooks.view = describeView(this.viewer);
+        }
         hooks.allTilesLoaded = settled;
       },
       (loading) => {
@@ -208,10 +212,12 @@ class App {
     // Aim the camera before any tileset is added: tiles are then requested for
     // the view the user will see, and "all tiles loaded" means what it says.
     await this.layers.createAll();
-    const union = unionBBox(layers.map((layer) => layer.bbox));
-    const zmin = Math.min(...layers.map((layer) => layer.zmin ?? 0));
-    const zmax = Math.max(...layers.map((layer) => layer.zmax ?? 0));
-    const home = union !== null ? sphereToCesium(sphereAroundBBox(union, zmin, zmax)) : this.layers.tilesetBounds();
+    // Home: the union extent of the published layers that are shown (from the
+    // catalog, so it is known before any tile), else the tilesets' own bounds.
+    const extent = homeExtent(layers);
+    this.hooks.home = extent === null ? null : [...extent.bbox];
+    const home =
+      extent !== null ? sphereToCesium(sphereAroundBBox(extent.bbox, extent.zmin, extent.zmax)) : this.layers.tilesetBounds();
     if (home !== null) {
       lightScene(viewer, home.center);
       if (hashView === null) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { isBBox, sphereAroundBBox, unionBBox } from "./geo";
+import { type ExtentSource, homeExtent, isBBox, sphereAroundBBox, unionBBox } from "./geo";
 
 describe("bounding boxes", () => {
   it("the union of boxes holds all of them", () => {
@@ -47,5 +47,45 @@ describe("bounding boxes", () => {
 
   it("the sphere around a tiny box still has a usable radius", () => {
     expect(sphereAroundBBox([10, 10, 10, 10], null, null).radius).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe("the home extent", () => {
+  const layer = (over: Partial<ExtentSource>): ExtentSource => ({
+    tilesetUrl: "/tiles/a/tileset.json",
+    visible: true,
+    bbox: [114.0, 22.5, 114.1, 22.6],
+    zmin: 0,
+    zmax: 50,
+    ...over,
+  });
+
+  it("is the union of the published, shown layers with their height range", () => {
+    const extent = homeExtent([
+      layer({}),
+      layer({ bbox: [114.05, 22.4, 114.2, 22.55], zmin: -3, zmax: 20 }),
+    ]);
+    expect(extent).toEqual({ bbox: [114.0, 22.4, 114.2, 22.6], zmin: -3, zmax: 50 });
+  });
+
+  it("leaves out layers that are unpublished, hidden or without a box", () => {
+    const far = { bbox: [0, 0, 1, 1] as const, zmin: -500, zmax: 9000 };
+    const extent = homeExtent([
+      layer({}),
+      layer({ ...far, tilesetUrl: null }),
+      layer({ ...far, visible: false }),
+      layer({ bbox: null, zmin: -500, zmax: 9000 }),
+    ]);
+    expect(extent).toEqual({ bbox: [114.0, 22.5, 114.1, 22.6], zmin: 0, zmax: 50 });
+  });
+
+  it("is none before any layer is published, and missing heights count as the ground", () => {
+    expect(homeExtent([])).toBeNull();
+    expect(homeExtent([layer({ tilesetUrl: null })])).toBeNull();
+    expect(homeExtent([layer({ zmin: null, zmax: null })])).toEqual({
+      bbox: [114.0, 22.5, 114.1, 22.6],
+      zmin: 0,
+      zmax: 0,
+    });
   });
 });

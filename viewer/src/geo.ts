@@ -61,3 +61,35 @@ export function sphereAroundBBox(box: BBox, zmin: number | null, zmax: number | 
   const radius = Math.max(0.5 * Math.hypot(dx, dy, dz), MIN_RADIUS);
   return { lon: (west + east) / 2, lat, height: (low + high) / 2, radius };
 }
+
+/** What the home view needs to know of a layer. */
+export interface ExtentSource {
+  readonly tilesetUrl: string | null;
+  readonly visible: boolean;
+  readonly bbox: BBox | null;
+  readonly zmin: number | null;
+  readonly zmax: number | null;
+}
+
+/** A box in degrees and its height range in metres. */
+export interface Extent {
+  readonly bbox: BBox;
+  readonly zmin: number;
+  readonly zmax: number;
+}
+
+/**
+ * The union extent of the layers the viewer opens on: published (they have a
+ * tileset), shown and with a known box. Null when there is none, e.g. before the
+ * first ingest, so that the caller can fall back to the tilesets' own bounds.
+ */
+export function homeExtent(layers: readonly ExtentSource[]): Extent | null {
+  const shown = layers.filter((layer) => layer.tilesetUrl !== null && layer.visible && layer.bbox !== null);
+  const bbox = unionBBox(shown.map((layer) => layer.bbox));
+  if (bbox === null) {
+    return null;
+  }
+  const lows = shown.map((layer) => layer.zmin ?? 0);
+  const highs = shown.map((layer) => layer.zmax ?? layer.zmin ?? 0);
+  return { bbox, zmin: Math.min(...lows), zmax: Math.max(...highs) };
+}

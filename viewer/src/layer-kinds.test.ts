@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { isPointCloudKind, isTerrainKind, orderLayers } from "./layer-kinds";
+import { isPointCloudKind, isTerrainKind, maximumScreenSpaceError, orderLayers } from "./layer-kinds";
 
 const layer = (id: string, kind: string): { id: string; kind: string } => ({ id, kind });
 
@@ -45,5 +45,19 @@ describe("layer kinds", () => {
     expect(isPointCloudKind("pointcloud")).toBe(true);
     expect(isPointCloudKind("point_cloud")).toBe(true);
     expect(isPointCloudKind("streets")).toBe(false);
+  });
+});
+
+describe("the screen-space error at which tiles refine", () => {
+  it("is a couple of pixels for features, so that a city's small buildings are drawn too", () => {
+    for (const kind of ["buildings", "bim", "citymodel", "streets"]) {
+      expect(maximumScreenSpaceError(kind)).toBe(2);
+    }
+  });
+
+  it("is Cesium's default of 16 for the terrain and for point clouds", () => {
+    expect(maximumScreenSpaceError("terrain")).toBe(16);
+    expect(maximumScreenSpaceError("pointcloud")).toBe(16);
+    expect(maximumScreenSpaceError("Point_Cloud")).toBe(16);
   });
 });

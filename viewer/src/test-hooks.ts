@@ -17,6 +17,11 @@
 //                 has; null when nothing is selected or the feature has no geometry.
 //                 allTilesLoaded also waits for the overlay to be built
 // pointStyle      per point cloud layer id: how its points are coloured
+// home            the box (west, south, east, north in degrees) the home view frames: the union of
+//                 the published layers shown; null when no layer has a box
+// view            where the camera looked when the scene last settled: the point of the globe at
+//                 the centre of the canvas and the rectangle of the globe in view (degrees, null
+//                 where the view misses the globe); null before the first settled view
 
 export interface StoreyHook {
   id: string;
@@ -39,6 +44,11 @@ export interface OverlayHook {
   entityCount: number;
 }
 
+export interface ViewHook {
+  centre: [number, number] | null;
+  rectangle: [number, number, number, number] | null;
+}
+
 export type PointStyleHook = "rgb" | "classification" | "intensity";
 
 export interface TwinHooks {
@@ -51,6 +61,8 @@ export interface TwinHooks {
   lastPickedLayer: string | null;
   overlay: OverlayHook | null;
   pointStyle: Record<string, PointStyleHook>;
+  home: [number, number, number, number] | null;
+  view: ViewHook | null;
 }
 
 declare global {
@@ -73,6 +85,8 @@ export function installHooks(): TwinHooks {
     lastPickedLayer: null,
     overlay: null,
     pointStyle: {},
+    home: null,
+    view: null,
   };
   window.__twin = hooks;
   window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));

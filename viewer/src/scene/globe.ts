@@ -5,7 +5,9 @@
 import {
   BoundingSphere,
   Camera,
+  Cartesian2,
   Cartesian3,
+  Cartographic,
   Color,
   DirectionalLight,
   EllipsoidTerrainProvider,
@@ -18,6 +20,7 @@ import {
 } from "cesium";
 
 import type { CameraView } from "../camera-hash";
+import type { ViewHook } from "../test-hooks";
 import type { GeoSphere } from "../geo";
 
 const GLOBE_COLOUR = "#8d99a6";
@@ -147,5 +150,36 @@ export function readCameraView(viewer: Viewer): CameraView {
     heading: CesiumMath.toDegrees(camera.heading),
     pitch: CesiumMath.toDegrees(camera.pitch),
     roll: CesiumMath.toDegrees(camera.roll),
+  };
+}
+
+/**
+ * Where the camera looks: the point of the ellipsoid at the centre of the canvas
+ * and the rectangle of the ellipsoid in view, in degrees (null where the view
+ * misses the globe).
+ */
+export function describeView(viewer: Viewer): ViewHook {
+  const scene = viewer.scene;
+  const camera = viewer.camera;
+  const canvas = scene.canvas;
+  const middle = new Cartesian2(canvas.clientWidth / 2, canvas.clientHeight / 2);
+  const hit = camera.pickEllipsoid(middle, scene.globe.ellipsoid);
+  let centre: [number, number] | null = null;
+  if (hit !== undefined) {
+    const where = Cartographic.fromCartesian(hit);
+    centre = [CesiumMath.toDegrees(where.longitude), CesiumMath.toDegrees(where.latitude)];
+  }
+  const rectangle = camera.computeViewRectangle(scene.globe.ellipsoid);
+  return {
+    centre,
+    rectangle:
+      rectangle === undefined
+        ? null
+        : [
+            CesiumMath.toDegrees(rectangle.west),
+            CesiumMath.toDegrees(rectangle.south),
+            CesiumMath.toDegrees(rectangle.east),
+            CesiumMath.toDegrees(rectangle.north),
+          ],
   };
 }

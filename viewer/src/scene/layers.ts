@@ -17,7 +17,7 @@ import {
 
 import type { LayerInfo } from "../api";
 import { sphereAroundBBox } from "../geo";
-import { isPointCloudKind } from "../layer-kinds";
+import { isPointCloudKind, maximumScreenSpaceError } from "../layer-kinds";
 import { DEFAULT_POINT_STYLE, type PointStyleMode } from "../point-style";
 import { sphereToCesium } from "./globe";
 import { pointCloudStyle } from "./point-cloud-style";
@@ -82,7 +82,7 @@ export class SceneLayers {
       const state: LayerState = {
         info,
         status: info.tilesetUrl === null ? "unpublished" : "loading",
-        visible: true,
+        visible: info.visible,
         opacity: 1,
         tileset: null,
         showExpression: "true",
@@ -147,7 +147,13 @@ export class SceneLayers {
       return;
     }
     try {
-      const tileset = await Cesium3DTileset.fromUrl(url);
+      const tileset = await Cesium3DTileset.fromUrl(url, {
+        maximumScreenSpaceError: maximumScreenSpaceError(state.info.kind),
+        // Tiles at the edge of the view are deferred until the camera has been still
+        // this long; in request-render mode no frame may come after that, so the
+        // deferred tiles would never load. Request them at once.
+        foveatedTimeDelay: 0,
+      });
       tileset.style = this.makeStyle(state);
       tileset.show = state.visible;
       tileset.tileFailed.addEventListener((error: { url?: string; message?: string }) => {
