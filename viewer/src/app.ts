@@ -18,6 +18,8 @@ import { isPointCloudKind, isTerrainKind, orderLayers } from "./layer-kinds";
 import { isBimKind } from "./layer-metadata";
 import { fetchFeatureGeometry, overlayShapes } from "./overlay-geometry";
 import type { PointStyleMode } from "./point-style";
+import { ReviewController } from "./review-controller";
+import { sceneReviewHost } from "./review-scene";
 import {
   applyCameraView,
   createViewer,
@@ -38,6 +40,7 @@ import { InfoPanel } from "./ui/info-panel";
 import { LangStore } from "./ui/lang";
 import { LayerTree } from "./ui/layer-tree";
 import { MessageBar, type Text } from "./ui/message";
+import { ReviewPanel } from "./ui/review-panel";
 import { candidateIds } from "./search-ids";
 import { SearchBox } from "./ui/search";
 
@@ -88,6 +91,7 @@ class App {
   private readonly info: InfoPanel;
   private readonly message: MessageBar;
   private readonly loadingChip: HTMLElement;
+  private readonly review: ReviewController;
   /** Increases with every feature lookup, so that a slow answer cannot replace a newer one. */
   private lookup = 0;
 
@@ -100,6 +104,19 @@ class App {
     const subtitle = el("p", { class: "app-subtitle" });
     const langSwitch = el("button", { type: "button", class: "button button-small lang-switch", "data-testid": "lang-switch" });
     langSwitch.addEventListener("click", () => lang.toggle());
+    const reviewButton = el("button", {
+      type: "button",
+      class: "button button-small",
+      "data-testid": "review-open",
+      "aria-pressed": "false",
+    });
+    reviewButton.addEventListener("click", () => this.review.toggle());
+    const reviewPanel = new ReviewPanel(lang, {
+      close: () => this.review.close(),
+      select: (id) => void this.review.select(id),
+      locate: (key, elements) => void this.review.locate(key, elements),
+      clearFocus: () => this.review.clearFocus(),
+    });
     const hint = el("p", { class: "hint" });
 
     this.message = new MessageBar(lang);
@@ -128,13 +145,19 @@ class App {
     const side = el(
       "aside",
       { class: "side" },
-      el("header", { class: "side-header" }, el("div", { class: "brand" }, title, subtitle), langSwitch),
+      el(
+        "header",
+        { class: "side-header" },
+        el("div", { class: "brand" }, title, subtitle),
+        el("div", { class: "side-tools" }, reviewButton, langSwitch),
+      ),
       search.element,
       this.message.element,
       this.tree.element,
       el("footer", { class: "side-footer" }, hint),
     );
-    root.replaceChildren(side, el("main", { class: "stage" }, sceneElement, this.loadingChip, this.info.element));
+    const stage = el("main", { class: "stage" }, sceneElement, this.loadingChip, reviewPanel.element, this.info.element);
+    root.replaceChildren(side, stage);
 
     const renderTexts = (): void => {
       document.title = lang.t("app.title");
@@ -144,6 +167,8 @@ class App {
       langSwitch.title = lang.t("lang.switchTitle");
       langSwitch.lang = lang.lang === "en" ? "zh-CN" : "en";
       hint.textContent = lang.t("hint.click");
+      reviewButton.textContent = lang.t("review.open");
+      reviewButton.title = lang.t("review.openTitle");
       this.loadingChip.textContent = lang.t("status.loadingTiles");
       this.viewer.homeButton.viewModel.tooltip = lang.t("home.tooltip");
     };
@@ -178,6 +203,10 @@ class App {
         this.message.show({ key: "bim.storeysFailedMessage", params: { title: state.info.title } }, "error", failureText(error));
       },
       changed: () => this.settle.kick(),
+    });
+    const reviewHost = sceneReviewHost(this.viewer, this.layers, this.settle, hooks, reviewPanel.element);
+    this.review = new ReviewController(reviewPanel, reviewHost, hooks.review, {
+      changed: (open) => reviewButton.setAttribute("aria-pressed", String(open)),
     });
     lang.onChange(renderTexts);
     renderTexts();
@@ -241,6 +270,7 @@ class App {
       ScreenSpaceEventType.LEFT_CLICK,
     );
     this.settle.start();
+    this.review.followHash(window.location.hash, { fly: hashView === null });
     await storeys;
     this.hooks.ready = true;
   }
@@ -258,6 +288,7 @@ class App {
       if (view !== null) {
         applyCameraView(viewer, view);
       }
+      this.review.followHash(window.location.hash, { fly: view === null });
     });
   }
 

@@ -1,5 +1,8 @@
 // Every string the viewer shows, in Simplified Chinese (the default) and English.
-// Pure module: no DOM, no storage; the UI passes the chosen language in.
+// Pure module: no DOM, no storage; the UI passes the chosen language in. The
+// review panel's strings live in review-i18n.ts and are merged in here.
+
+import { REVIEW_EN, REVIEW_ZH } from "./review-i18n";
 
 export const LANGS = ["zh-CN", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -197,6 +200,7 @@ const zhCN = {
   "prop.GrossVolume": "毛体积",
   "prop.NetSideArea": "净侧面积",
   "prop.GrossSideArea": "毛侧面积",
+  ...REVIEW_ZH,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -393,6 +397,7 @@ const en: Record<MessageKey, string> = {
   "prop.GrossVolume": "Gross volume",
   "prop.NetSideArea": "Net side area",
   "prop.GrossSideArea": "Gross side area",
+  ...REVIEW_EN,
 };
 
 const dictionaries: Record<Lang, Readonly<Record<string, string>>> = { "zh-CN": zhCN, en };

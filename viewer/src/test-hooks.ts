@@ -22,6 +22,11 @@
 // view            where the camera looked when the scene last settled: the point of the globe at
 //                 the centre of the canvas and the rectangle of the globe in view (degrees, null
 //                 where the view misses the globe); null before the first settled view
+// review          the review panel: what it shows and the failure highlighted (review-hooks.ts)
+
+import { type ReviewHook, emptyReviewHook } from "./review-hooks";
+
+export type { ReviewFocusHook, ReviewHook } from "./review-hooks";
 
 export interface StoreyHook {
   id: string;
@@ -63,6 +68,7 @@ export interface TwinHooks {
   pointStyle: Record<string, PointStyleHook>;
   home: [number, number, number, number] | null;
   view: ViewHook | null;
+  review: ReviewHook;
 }
 
 declare global {
@@ -87,6 +93,7 @@ export function installHooks(): TwinHooks {
     pointStyle: {},
     home: null,
     view: null,
+    review: emptyReviewHook(),
   };
   window.__twin = hooks;
   window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));

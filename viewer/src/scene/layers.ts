@@ -41,6 +41,10 @@ export interface LayerState {
 export const ID_PROPERTY = "id";
 
 const HIGHLIGHT = Color.fromCssColorString("#f59e0b");
+/** Elements of a review failure (see review-controller.ts). */
+const REVIEW_FOCUS = Color.fromCssColorString("#e11d2e");
+/** The property of BIM elements that holds their storey's GlobalId (a failing storey marks its elements). */
+const STOREY_PROPERTY = "storey_id";
 const BASE = Color.WHITE;
 
 /** The stable id of a picked feature, or null when it has none. */
@@ -70,6 +74,8 @@ export class SceneLayers {
   private readonly states = new Map<string, LayerState>();
   private readonly styles = new Map<string, Cesium3DTileStyle>();
   private highlighted: string | null = null;
+  /** The elements of a review failure: their layer, ids and who hears of each one drawn. */
+  private focus: { layer: string; ids: ReadonlySet<string>; styled: (id: string) => void } | null = null;
 
   constructor(viewer: Viewer, events: SceneLayersEvents) {
     this.viewer = viewer;
@@ -264,6 +270,22 @@ export class SceneLayers {
     this.viewer.scene.requestRender();
   }
 
+  /**
+   * Colours these features of one layer (a review failure's elements, or the
+   * elements of its storeys) until cleared with `layer` null; `styled` is told
+   * the id of every feature drawn so, as its tile's style is applied.
+   */
+  setFocus(layer: string | null, ids: ReadonlySet<string>, styled: (id: string) => void = () => undefined): void {
+    const before = this.focus?.layer ?? null;
+    this.focus = layer === null || ids.size === 0 ? null : { layer, ids, styled };
+    for (const id of new Set([before, layer])) {
+      if (id !== null) {
+        this.states.get(id)?.tileset?.makeStyleDirty();
+      }
+    }
+    this.viewer.scene.requestRender();
+  }
+
   /** The sphere that frames a layer: its bbox, else its tileset's bounds. */
   boundsOf(id: string): BoundingSphere | null {
     const state = this.states.get(id);
@@ -276,6 +298,19 @@ export class SceneLayers {
     return state.tileset?.boundingSphere ?? null;
   }
 
+  private isFocused(state: LayerState, id: string, feature: Cesium3DTileFeature): boolean {
+    const focus = this.focus;
+    if (focus === null || focus.layer !== state.info.id) {
+      return false;
+    }
+    const storey: unknown = focus.ids.has(id) ? null : feature.getProperty(STOREY_PROPERTY);
+    if (focus.ids.has(id) || (typeof storey === "string" && focus.ids.has(storey))) {
+      focus.styled(id);
+      return true;
+    }
+    return false;
+  }
+
   private makeStyle(state: LayerState): Cesium3DTileStyle {
     if (isPointCloudKind(state.info.kind)) {
       // Points have no features to highlight; expressions only, which Cesium compiles for the GPU.
@@ -286,10 +321,11 @@ export class SceneLayers {
     const style = new Cesium3DTileStyle({});
     // Cesium passes no feature for contents without a feature table.
     const colourOf = (feature: Cesium3DTileFeature | undefined, result?: Color): Color => {
-      const highlighted =
-        this.highlighted !== null && feature !== undefined && featureId(feature) === this.highlighted;
-      const alpha = highlighted && state.opacity > 0 ? Math.max(state.opacity, 0.9) : state.opacity;
-      return Color.fromAlpha(highlighted ? HIGHLIGHT : BASE, alpha, result);
+      const id = feature === undefined ? null : featureId(feature);
+      const highlighted = this.highlighted !== null && id !== null && id === this.highlighted;
+      const focused = !highlighted && id !== null && feature !== undefined && this.isFocused(state, id, feature);
+      const alpha = (highlighted || focused) && state.opacity > 0 ? Math.max(state.opacity, 0.9) : state.opacity;
+      return Color.fromAlpha(highlighted ? HIGHLIGHT : focused ? REVIEW_FOCUS : BASE, alpha, result);
     };
     style.color = { evaluate: colourOf, evaluateColor: colourOf };
     if (state.showExpression !== "true") {
