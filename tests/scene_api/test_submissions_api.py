@@ -182,6 +182,15 @@ def test_bad_uploads_are_refused_and_store_nothing(app: Served, tmp_path: Path) 
     bad_rules = submit(app.client, model, rules="max_hieght_m: 3\n")
     assert bad_rules.status_code == 400 and "max_hieght_m" in bad_rules.json()["description"]
     assert submit(app.client, model, rules=None).status_code == 400  # a first version needs rules
+    bad_ids = app.client.post(
+        "/api/submissions",
+        data={"project": "du07", "rules": RULES},
+        files={"file": (model.name, model.read_bytes()), "ids": ("x.ids", b"<ids><broken")},
+        headers=auth("architect"),
+    )
+    assert bad_ids.status_code == 400 and "IDS" in bad_ids.json()["description"]
+    bad_red = submit(app.client, model, red_line={"type": "Point", "coordinates": [1, 2]})
+    assert bad_red.status_code == 400 and "red_line" in bad_red.json()["description"]
     assert app.client.get("/api/submissions").json() == []
     assert list(app.store.list("submissions/")) == []
 

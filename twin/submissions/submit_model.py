@@ -8,6 +8,7 @@ Nothing is stored for an upload that is not a readable IFC or whose ruleset is i
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 from bim_ingest.open_ifc import open_ifc
+from bim_ingest.review.check_ids import load_ids
+from bim_ingest.review.red_line import red_line_from_geojson
 from bim_ingest.review.report_json import report_json
 from bim_ingest.review.review_issues import export_review_bcf
 from bim_ingest.review.review_model import ReviewInput, review_model
@@ -61,6 +64,13 @@ class Services:
     submissions: SubmissionStore
 
 
+def _geojson(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"red_line: not GeoJSON ({exc.msg} at line {exc.lineno})") from None
+
+
 def validate_project(project: str) -> str:
     if not _PROJECT.fullmatch(project):
         raise InvalidInputError(
@@ -93,6 +103,10 @@ def receive_submission(svc: Services, upload: Upload, who: Principal) -> Submiss
     project = validate_project(upload.project)
     title = upload.title.strip()[:200] or upload.file_name
     open_ifc(upload.ifc_path)  # refuses anything that is not a complete IFC model
+    if upload.ids_path is not None:
+        load_ids(upload.ids_path)  # refuses a file that is not valid IDS 1.0
+    if upload.red_line_geojson is not None:
+        red_line_from_geojson(_geojson(upload.red_line_geojson), label="red_line")
     previous = svc.submissions.latest(project)
     rules = _rules(upload, previous)
     version = (previous.version + 1) if previous is not None else 1
