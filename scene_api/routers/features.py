@@ -19,6 +19,14 @@ router = APIRouter(prefix="/api", tags=["features"])
 Ctx = Annotated[SceneContext, Depends(get_ctx)]
 
 MAX_LIMIT = 10_000
+LayerParam = Annotated[
+    str | None,
+    Query(
+        max_length=63,
+        description="the layer to look in (versions of a BIM submission share GlobalIds); "
+        "default: the most recently published layer holding the id",
+    ),
+]
 
 _COLLECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -53,8 +61,9 @@ def feature_children(
     feature_id: Annotated[str, Path(description="feature id, e.g. an IFC GlobalId")],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    layer: LayerParam = None,
 ) -> GeoJSONResponse:
-    page = service.children(ctx.catalog, feature_id, limit=limit, offset=offset)
+    page = service.children(ctx.catalog, feature_id, limit=limit, offset=offset, layer=layer)
     return GeoJSONResponse(feature_collection(page, str(request.url)))
 
 
@@ -70,8 +79,9 @@ def get_feature(
     request: Request,
     ctx: Ctx,
     feature_id: Annotated[str, Path(description="feature id, e.g. delft:B123")],
+    layer: LayerParam = None,
 ) -> FeatureOut:
-    return service.get_feature(ctx.catalog, feature_id, root_path(request))
+    return service.get_feature(ctx.catalog, feature_id, root_path(request), layer)
 
 
 @router.get(

@@ -69,8 +69,10 @@ def feature_out(feature: FeatureRecord, layer: LayerRecord, root: str = "") -> F
     }
 
 
-def get_feature(catalog: Catalog, feature_id: str, root: str = "") -> FeatureOut:
-    feature = catalog.get_feature(feature_id)
+def get_feature(
+    catalog: Catalog, feature_id: str, root: str = "", layer: str | None = None
+) -> FeatureOut:
+    feature = catalog.get_feature(feature_id, layer)
     return feature_out(feature, catalog.get_layer(feature.layer), root)
 
 
@@ -89,10 +91,15 @@ def query_features(catalog: Catalog, layer_id: str, params: QueryParams) -> Feat
 
 
 def children(
-    catalog: Catalog, feature_id: str, *, limit: int = 100, offset: int = 0
+    catalog: Catalog,
+    feature_id: str,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    layer: str | None = None,
 ) -> FeaturePage:
     """The direct children of a feature (``parent_id`` = its id), in its layer, by id."""
-    parent = catalog.get_feature(feature_id)
+    parent = catalog.get_feature(feature_id, layer)
     query = FeatureQuery(
         layer=parent.layer,
         filters=(AttributeFilter("parent_id", "=", parent.id),),

@@ -325,19 +325,21 @@ class PostGISCatalog:
             return [int(r[0]) for r in rows]
 
     # features ---------------------------------------------------------------
-    def get_feature(self, feature_id: str) -> FeatureRecord:
+    def get_feature(self, feature_id: str, layer: str | None = None) -> FeatureRecord:
         query = sql.Composed(
             [
                 sql.SQL("SELECT "),
                 FEATURE_COLUMNS,
                 sql.SQL(
                     " FROM features f JOIN layers l ON l.id = f.layer_id "
-                    "AND l.current_version = f.version WHERE f.id = %s LIMIT 1"
+                    "AND l.current_version = f.version WHERE f.id = %s "
+                    "AND (%s::text IS NULL OR f.layer_id = %s) "
+                    "ORDER BY l.updated_at DESC, f.layer_id LIMIT 1"
                 ),
             ]
         )
         with self._tx(snapshot=True) as conn:
-            row = conn.execute(query, (feature_id,)).fetchone()
+            row = conn.execute(query, (feature_id, layer, layer)).fetchone()
         if row is None:
             raise FeatureNotFoundError(f"feature {feature_id[:200]!r} not found")
         return feature_record(row)

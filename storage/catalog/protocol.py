@@ -93,8 +93,10 @@ class Catalog(Protocol):
         ...
 
     # features ---------------------------------------------------------------
-    def get_feature(self, feature_id: str) -> FeatureRecord:
-        """Look up a feature of any layer's current version; ``FeatureNotFoundError``."""
+    def get_feature(self, feature_id: str, layer: str | None = None) -> FeatureRecord:
+        """Look up a feature in the current version of ``layer``, or of any layer (the most
+        recently published one holding it: versions of a BIM submission share GlobalIds);
+        ``FeatureNotFoundError``."""
         ...
 
     def query_features(self, query: FeatureQuery) -> FeaturePage: ...

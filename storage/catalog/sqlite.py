@@ -68,7 +68,9 @@ _LAYER_BY_ID = (
 _FEATURE_BY_ID = (
     "SELECT f.layer_id, f.version, f.id, f.class, f.parent_id, f.attributes, f.footprint, "
     "f.minx, f.miny, f.maxx, f.maxy, f.zmin, f.zmax, f.content_key FROM features f "
-    "JOIN layers l ON l.id = f.layer_id AND l.current_version = f.version WHERE f.id = ? LIMIT 1"
+    "JOIN layers l ON l.id = f.layer_id AND l.current_version = f.version "
+    "WHERE f.id = ? AND (CAST(? AS TEXT) IS NULL OR f.layer_id = ?) "
+    "ORDER BY l.updated_at DESC, f.layer_id LIMIT 1"
 )
 
 
@@ -336,9 +338,9 @@ class SQLiteCatalog:
             return [int(r[0]) for r in rows]
 
     # features ---------------------------------------------------------------
-    def get_feature(self, feature_id: str) -> FeatureRecord:
+    def get_feature(self, feature_id: str, layer: str | None = None) -> FeatureRecord:
         with self._tx() as conn:
-            row = conn.execute(_FEATURE_BY_ID, (feature_id,)).fetchone()
+            row = conn.execute(_FEATURE_BY_ID, (feature_id, layer, layer)).fetchone()
         if row is None:
             raise FeatureNotFoundError(f"feature {feature_id[:200]!r} not found")
         return feature_record(row)

@@ -231,6 +231,22 @@ def test_a_resubmission_is_the_next_version_diffed_by_globalid_and_both_stay_vie
     for sid in (v1, v2):
         layer = app.client.get(f"/api/submissions/{sid}").json()["layer"]
         assert app.client.get(f"/tiles/{layer}/tileset.json").status_code == 200
+    # the versions share GlobalIds: a lookup names its layer, or gets the newest
+    layers = [app.client.get(f"/api/submissions/{sid}").json()["layer"] for sid in (v1, v2)]
+    for layer in layers:
+        got = app.client.get(f"/api/features/{kept}", params={"layer": layer}).json()
+        assert got["layer"] == layer
+    assert app.client.get(f"/api/features/{kept}").json()["layer"] == layers[1]
+    gone = app.client.get(f"/api/features/{removed}", params={"layer": layers[0]}).json()
+    assert (
+        app.client.get(f"/api/features/{removed}", params={"layer": layers[1]}).status_code == 404
+    )
+    url = f"/api/features/{gone['parent_id']}/children"
+    kids = [
+        {k["id"] for k in app.client.get(url, params={"layer": layer}).json()["features"]}
+        for layer in layers
+    ]
+    assert removed in kids[0] and removed not in kids[1]
     listed = app.client.get("/api/submissions", params={"project": "du07"}).json()
     assert [s["version"] for s in listed] == [1, 2]
 

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 
-import { featureUrl, parseFeature, parseLayer } from "./api";
+import { featureUrl, layerQuery, parseFeature, parseLayer } from "./api";
 
 describe("scene API shapes", () => {
   it("feature ids are escaped and the URL is relative to the page", () => {
     expect(featureUrl("demo:B000123")).toBe("api/features/demo%3AB000123");
     expect(featureUrl("a/b?c")).toBe("api/features/a%2Fb%3Fc");
+  });
+
+  it("a lookup in one layer names it (versions of a submission share GlobalIds)", () => {
+    expect(layerQuery("sub-du07-v2")).toBe("?layer=sub-du07-v2");
+    expect(layerQuery("a b&c")).toBe("?layer=a+b%26c");
+    expect(layerQuery(null)).toBe("");
   });
 
   it("a layer is read with its wire names", () => {

@@ -168,9 +168,14 @@ export function featureUrl(id: string): string {
   return `api/features/${encodeURIComponent(id)}`;
 }
 
-/** GET api/features/{id}; null when the server answers 404. */
-export async function fetchFeature(id: string): Promise<FeatureInfo | null> {
-  const { status, body } = await getJson(featureUrl(id));
+/** `?layer=` for a lookup in one layer (versions of a BIM submission share GlobalIds). */
+export function layerQuery(layer: string | null | undefined): string {
+  return layer ? `?${new URLSearchParams({ layer }).toString()}` : "";
+}
+
+/** GET api/features/{id} (in `layer` when given); null when the server answers 404. */
+export async function fetchFeature(id: string, layer: string | null = null): Promise<FeatureInfo | null> {
+  const { status, body } = await getJson(featureUrl(id) + layerQuery(layer));
   if (status === 404) {
     return null;
   }

@@ -134,8 +134,8 @@ class App {
     });
     this.info = new InfoPanel(lang, {
       close: () => this.select(null),
-      open: (id) => void this.showFeature(id, { fly: true, picked: null, fromSearch: false }),
-      children: fetchChildren,
+      open: (id, layer) => void this.showFeature(id, { fly: true, picked: null, fromSearch: false, layer }),
+      children: (id, layer) => fetchChildren(id, layer),
       canIsolate: (layer, storeyId) => this.bim.storeysOf(layer).some((storey) => storey.id === storeyId),
       isolate: (layer, storeyId) => this.bim.isolate(layer, storeyId),
     });
@@ -371,7 +371,7 @@ class App {
       this.info.showTileProperties(null, tileProperties(picked));
       return;
     }
-    void this.showFeature(id, { fly: false, picked, fromSearch: false });
+    void this.showFeature(id, { fly: false, picked, fromSearch: false, layer: layer?.info.id ?? null });
   }
 
   private async search(id: string): Promise<void> {
@@ -381,7 +381,7 @@ class App {
     }
     this.message.show({ key: "search.searching", params: { id } });
     const resolved = await this.resolveId(id);
-    await this.showFeature(resolved, { fly: true, picked: null, fromSearch: true });
+    await this.showFeature(resolved, { fly: true, picked: null, fromSearch: true, layer: null });
   }
 
   /** A bare source id ("B000123") is looked for in every layer ("<layer>:B000123"). */
@@ -401,7 +401,7 @@ class App {
   /** Looks a feature up on the server and shows it; `picked` is the feature clicked, if any. */
   private async showFeature(
     id: string,
-    options: { fly: boolean; picked: Cesium3DTileFeature | null; fromSearch: boolean },
+    options: { fly: boolean; picked: Cesium3DTileFeature | null; fromSearch: boolean; layer: string | null },
   ): Promise<void> {
     const token = ++this.lookup;
     if (options.picked !== null) {
@@ -409,7 +409,7 @@ class App {
     }
     let feature: FeatureInfo | null;
     try {
-      feature = await fetchFeature(id);
+      feature = await fetchFeature(id, options.layer);
     } catch (error) {
       if (token !== this.lookup) {
         return;

@@ -14,6 +14,7 @@ describe("BIM API shapes", () => {
 
   it("asks for a feature's children under its escaped id", () => {
     expect(childrenUrl("2O2Fr$t4X7Zf8NOew3FLOH")).toBe("api/features/2O2Fr%24t4X7Zf8NOew3FLOH/children");
+    expect(childrenUrl("X", "sub-du07-v1")).toBe("api/features/X/children?layer=sub-du07-v1");
   });
 
   it("reads storeys by elevation, unknown elevations last, ties in the server's order", () => {

@@ -3,7 +3,7 @@
 // and a feature's direct children (GET api/features/{id}/children), both
 // GeoJSON FeatureCollections whose properties hold the attributes.
 
-import { ApiError, featureUrl, getJson, isObject, num, serverFailure, str } from "./api";
+import { ApiError, featureUrl, getJson, isObject, layerQuery, num, serverFailure, str } from "./api";
 import { isSafeId } from "./storey-style";
 
 export const STOREY_CLASS = "IfcBuildingStorey";
@@ -31,9 +31,9 @@ export function storeysUrl(layer: string): string {
   return `api/layers/${encodeURIComponent(layer)}/features?${query.toString()}`;
 }
 
-/** The relative URL of a feature's direct children. */
-export function childrenUrl(id: string): string {
-  return `${featureUrl(id)}/children`;
+/** The relative URL of a feature's direct children (in `layer` when given). */
+export function childrenUrl(id: string, layer: string | null = null): string {
+  return `${featureUrl(id)}/children${layerQuery(layer)}`;
 }
 
 function featuresOf(body: unknown): unknown[] | null {
@@ -125,6 +125,6 @@ export async function fetchStoreys(layer: string): Promise<Storey[]> {
 }
 
 /** GET the direct children of a feature (a storey's elements, a building's storeys). */
-export async function fetchChildren(id: string): Promise<ChildFeature[]> {
-  return getCollection(childrenUrl(id), parseChildren);
+export async function fetchChildren(id: string, layer: string | null = null): Promise<ChildFeature[]> {
+  return getCollection(childrenUrl(id, layer), parseChildren);
 }

@@ -24,10 +24,10 @@ type Shown =
 export interface InfoPanelActions {
   /** The user closed the panel. */
   close(): void;
-  /** The user followed a link to another feature (parent, storey, child). */
-  open(id: string): void;
-  /** Reads the direct children of a BIM feature. */
-  children(id: string): Promise<ChildFeature[]>;
+  /** The user followed a link to another feature (parent, storey, child) of `layer`. */
+  open(id: string, layer: string): void;
+  /** Reads the direct children of a BIM feature of `layer`. */
+  children(id: string, layer: string): Promise<ChildFeature[]>;
   /** Whether `storeyId` is a storey of `layer` that can be isolated. */
   canIsolate(layer: string, storeyId: string): boolean;
   /** Shows only that storey of `layer`. */
@@ -129,7 +129,7 @@ export class InfoPanel {
     if (f.parentId !== null) {
       const link = el("button", { type: "button", class: "link-button" }, f.parentId);
       const parentId = f.parentId;
-      link.addEventListener("click", () => this.actions.open(parentId));
+      link.addEventListener("click", () => this.actions.open(parentId, f.layer));
       facts.push([t("info.parent"), link]);
     }
     if (f.zmin !== null && f.zmax !== null) {
@@ -157,7 +157,7 @@ export class InfoPanel {
         feature: shown.feature,
         layerTitle: shown.layerTitle,
         children: shown.children,
-        open: (id) => this.actions.open(id),
+        open: (id) => this.actions.open(id, shown.feature.layer),
         canIsolate: (storeyId) => this.actions.canIsolate(shown.feature.layer, storeyId),
         isolate: (storeyId) => this.actions.isolate(shown.feature.layer, storeyId),
         isOpen,
@@ -178,7 +178,7 @@ export class InfoPanel {
     shown.children = { kind: "loading" };
     let children: ChildrenState;
     try {
-      children = { kind: "ready", children: await this.actions.children(shown.feature.id) };
+      children = { kind: "ready", children: await this.actions.children(shown.feature.id, shown.feature.layer) };
     } catch {
       children = { kind: "failed" };
     }
