@@ -51,7 +51,7 @@ test: setup services lint
 	$(BIN)/pytest -q
 
 bench: python
-	$(BIN)/python -m bench.bench_ingest --n 200000
+	$(BIN)/python -m bench.bench_ingest --n 20000,200000
 	$(BIN)/python -m bench.bench_ifc
 	$(BIN)/python -m bench.bench_pointcloud
 	$(BIN)/python -m bench.bench_terrain

@@ -8,6 +8,7 @@ encoding and writing itself while the main process loads the catalog.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -28,17 +29,31 @@ class TileSource:
     schema: dict[str, AttributeType]
     class_name: str = "building"
 
+    @cached_property
+    def _values(self) -> dict[str, npt.NDArray[np.object_]]:
+        """Each attribute as Python values, None for no data; made once per worker."""
+        out: dict[str, npt.NDArray[np.object_]] = {}
+        for name in self.schema:
+            col = self.attributes[name]
+            out[name] = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
+        return out
+
     def table(self, idx: npt.NDArray[np.int64]) -> PropertyTable:
         columns: dict[str, PropertyColumn] = {
             "id": PropertyColumn("string", self.feature_ids[idx].tolist())
         }
-        frame = self.attributes.iloc[idx]
+        values = self._values
         for name, kind in self.schema.items():
-            col = frame[name]
-            columns[name] = PropertyColumn(
-                kind, col.astype(object).where(col.notna(), None).tolist()
-            )
+            columns[name] = PropertyColumn(kind, values[name][idx].tolist())
         return PropertyTable(class_name=self.class_name, columns=columns, count=len(idx))
+
+
+@dataclass(frozen=True)
+class TileJob:
+    """One tile to build: its object key and the (sorted) indices of its features."""
+
+    key: str
+    features: npt.NDArray[np.int64]
 
 
 def build_source_tile(

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from bench.synthetic import synthetic_footprints
@@ -165,9 +166,13 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the ingest finished before it could be killed"
+        workers = psutil.Process(proc.pid).children(recursive=True)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
+    # no worker of the killed ingest lives on (they would wait on its pipes forever)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
     layer = catalog.get_layer("futian")
     assert (layer.version, layer.feature_count) == (1, 12)
     assert catalog.query_features(FeatureQuery(layer="futian")).total == 12

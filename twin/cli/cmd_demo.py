@@ -39,7 +39,9 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
 
     folder = settings.data_dir / "demo"
     folder.mkdir(parents=True, exist_ok=True)
-    with TileCluster(settings.tiling) as cluster:  # workers boot while the terrain is built
+    with TileCluster(settings.tiling) as cluster:
+        if settings.tiling.runs_on_dask(buildings):
+            cluster.start()  # workers boot while the terrain is built
         terrain = build_terrain(settings, folder, buildings, seed)
         city = generate_demo_city(buildings, seed)
         fps = load_footprints(

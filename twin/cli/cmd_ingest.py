@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     b.add_argument("--terrain", help="terrain layer to stand the buildings on (clamps each base)")
     b.add_argument("--source-layer", help="layer inside a multi-layer source (GeoPackage)")
     b.add_argument("--scheduler", help="address of an existing Dask scheduler")
-    b.add_argument("--workers", type=int, help="local Dask workers")
+    b.add_argument("--workers", type=int, help="local worker processes (pool or Dask)")
     b.add_argument("--report", type=Path, help="write the per-feature report as JSON here")
     b.add_argument("--strict", action="store_true", help="fail if any feature is rejected")
     b.add_argument("--no-progress", action="store_true")
@@ -84,7 +84,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             k: v for k, v in {"scheduler": args.scheduler, "n_workers": args.workers}.items() if v
         }
     )
-    with TileCluster(tiling) as cluster:  # workers boot while the input is read
+    from twin.readers.footprints import count_features
+
+    with TileCluster(tiling) as cluster:
+        # Dask only for big layers (or a given scheduler): then its workers boot while the
+        # input is read; a source whose size is not in its metadata decides after reading
+        if tiling.runs_on_dask(count_features(args.path, args.source_layer) or 0):
+            cluster.start()
         return ingest(args, settings, tiling, cluster)
 
 

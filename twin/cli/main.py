@@ -7,11 +7,15 @@ Errors print one clear line and exit non-zero; no stack trace unless --debug.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from twin.cli import cmd_db, cmd_demo, cmd_export, cmd_ingest, cmd_layers, cmd_review, cmd_serve
 from twin.errors import TwinError
@@ -48,6 +52,31 @@ def make_settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. With no ``argv`` this is the process itself (``twin``, ``python -m
+    twin.cli.main``), which then ends here: see ``_end_process``."""
+    code = _run(argv)
+    if argv is None:
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> NoReturn:
+    """End the process the way the interpreter would, minus its teardown.
+
+    Threads are joined and atexit handlers run (logging, multiprocessing, arrow); what is
+    skipped is freeing every module and object one by one and the last collections over
+    them (pandas, pyarrow and pydantic make about a million): 0.1-0.3 s of a 2 s ingest.
+    A command has closed its own resources (catalog, cluster, pools) before it returns.
+    """
+    threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does first
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from storage.catalog.protocol import Catalog
 from storage.factory import open_catalog, open_object_store
 from storage.objects.protocol import ObjectStore
-from twin.pipeline.executor import TileCluster
 from twin.pipeline.publish_buildings import PublishResult, publish_buildings
 from twin.readers.footprints import FootprintSet
 from twin.settings import BimSettings, Settings, TilingSettings
 
-if TYPE_CHECKING:  # ifcopenshell loads only when an IFC is published
+if TYPE_CHECKING:  # ifcopenshell loads only when an IFC is published, Dask for big layers
     from bim_ingest.georef import GeoOverride
+    from twin.pipeline.executor import TileCluster
     from twin.pipeline.publish_ifc import IfcPublishResult, IfcSubmission
 
 
@@ -31,12 +31,21 @@ def publish_with_settings(
     title: str | None,
     progress: bool,
 ) -> PublishResult:
+    """Publish on ``cluster`` if the layer is big enough to need Dask (or the cluster was
+    started already), else in a local pool.
+
+    A big layer's cluster is started here if it is not yet, so that it boots while the
+    footprints are placed and partitioned; a small layer never starts one.
+    """
+    dask = cluster.started or tiling.runs_on_dask(len(fps))
+    if dask:
+        cluster.start()
     with backends(settings) as (store, catalog):
         return publish_buildings(
             fps,
             store=store,
             catalog=catalog,
-            client=cluster.client,
+            client=cluster.client if dask else None,
             tiling=tiling,
             title=title,
             progress=progress,

@@ -1,7 +1,9 @@
-"""Where tiling runs: a Dask LocalCluster by default, or an existing cluster by address.
+"""Where Dask tiling runs: a LocalCluster by default, or an existing cluster by address.
 
-``TileCluster`` starts the cluster in a background thread, so worker processes
-boot while the main process reads and validates the input.
+``TileCluster`` starts the cluster in a background thread, so worker processes boot
+while the main process reads the input (a given scheduler) or places and partitions a
+big layer. Dask itself is imported only then: a small layer, tiled by the local pool
+(``twin.pipeline.local_tiles``), never loads it.
 """
 
 from __future__ import annotations
@@ -10,23 +12,31 @@ import logging
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-
-import dask
-from distributed import Client, LocalCluster
+from typing import TYPE_CHECKING
 
 from twin.errors import BackendUnavailableError
 from twin.settings import TilingSettings
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
 
 log = logging.getLogger("twin.pipeline")
 
 
 class TileCluster:
-    """A Dask client for tiling; use as a context manager. The constructor does no I/O."""
+    """A Dask client for tiling; use as a context manager, which closes what was started.
+
+    Nothing starts before ``start()`` (returns at once) or ``client()`` (waits).
+    """
 
     def __init__(self, tiling: TilingSettings) -> None:
         self.tiling = tiling
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-cluster")
         self._started: Future[tuple[Client, LocalCluster | None]] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._started is not None
 
     def start(self) -> TileCluster:
         if self._started is None:
@@ -41,6 +51,9 @@ class TileCluster:
         return self._started.result()
 
     def _connect(self) -> tuple[Client, LocalCluster | None]:
+        import dask
+        from distributed import Client
+
         tiling = self.tiling
         if tiling.scheduler:
             try:
@@ -53,7 +66,7 @@ class TileCluster:
             return client, None
         cpus = os.cpu_count() or 1
         processes = tiling.processes
-        workers = tiling.n_workers or (max(1, min(cpus - 1, 8)) if processes else 1)
+        workers = tiling.local_workers(cpus)
         # Dask pins MALLOC_TRIM_THRESHOLD_ in worker processes; a fixed threshold also turns
         # off glibc's adaptive mmap threshold, so every large numpy array is mmap'ed and
         # page-faulted afresh (numpy work ran 3-4x slower in workers). Leave malloc alone.
@@ -69,6 +82,8 @@ class TileCluster:
 
     @staticmethod
     def _local_cluster(workers: int, cpus: int, processes: bool) -> LocalCluster:
+        from distributed import LocalCluster
+
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1 if processes else cpus,
@@ -92,7 +107,7 @@ class TileCluster:
             cluster.close()
 
     def __enter__(self) -> TileCluster:
-        return self.start()
+        return self
 
     def __exit__(
         self,

@@ -16,25 +16,24 @@ removes. Readers never see a half-written layer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from distributed import Client, as_completed
-from tqdm import tqdm
 
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from tiles.build_tile import TileResult
 from tiles.layout import PlacedFootprints, estimated_bytes, place_footprints
 from tiles.partition import PartitionLimits, TileNode, partition
-from tiles.tile_source import TileSource, build_source_tile
+from tiles.tile_source import TileJob, TileSource
 from tiles.tileset import tileset_json
 from twin.domain import FeatureRows
 from twin.naming import validate_layer_id
@@ -48,6 +47,9 @@ from twin.pipeline.versions import (
 from twin.readers.crs import crs_label
 from twin.readers.footprints import FootprintSet, IngestReport
 from twin.settings import TilingSettings
+
+if TYPE_CHECKING:  # Dask is imported only when a layer is tiled on it
+    from distributed import Client
 
 log = logging.getLogger("twin.pipeline")
 ROW_BATCH = 50_000
@@ -77,11 +79,17 @@ def publish_buildings(
     *,
     store: ObjectStore,
     catalog: Catalog,
-    client: Client | Callable[[], Client],
     tiling: TilingSettings,
+    client: Client | Callable[[], Client] | None = None,
     title: str | None = None,
     progress: bool = False,
 ) -> PublishResult:
+    """Publish ``fps`` as a new version of its layer.
+
+    ``client`` is the Dask cluster that builds the tiles, or a function that waits for
+    one (called only after the main-process work); None builds them in a local pool of
+    ``tiling.local_workers`` (small layers: no cluster start-up). The result is the same.
+    """
     started = time.perf_counter()
     layer = validate_layer_id(fps.layer)
     version, prefix = reserve_version(
@@ -108,24 +116,24 @@ def publish_buildings(
         nodes = [n for n in tree.walk() if len(n.content)]
         content_of = _content_index(nodes, len(fps))
         clock.lap("partition")
-        rows = _RowLoader(catalog, layer, version, fps, placed, nodes, content_of)
-        rows.start()
-        try:
-            results = _run_tiles(
-                # a cluster still starting is waited for only now, after the main-process work
-                client if isinstance(client, Client) else client(),
-                store,
-                fps,
-                placed,
-                nodes,
-                prefix,
-                tiling.gzip_level,
-                progress,
-            )
-            clock.lap("tiles")
-        finally:
-            rows.join()
-        clock.lap("catalog_rows_wait")
+        source = TileSource(
+            placed=dataclasses.replace(placed, lonlat_wkb=np.empty(0, dtype=object)),
+            feature_ids=np.asarray(fps.feature_ids, dtype=object),
+            attributes=fps.attributes,
+            schema=dict(fps.schema),
+        )
+        jobs = [TileJob(prefix + _content_uri(n.address), n.content) for n in nodes]
+        results = _build_tiles(
+            client,
+            source,
+            store,
+            jobs,
+            functools.partial(_load_rows, catalog, layer, version, fps, placed, nodes, content_of),
+            tiling,
+            label=layer,
+            progress=progress,
+        )
+        clock.lap("tiles_and_rows")
         doc = tileset_json(
             tree,
             frame=placed.frame,
@@ -185,6 +193,49 @@ def _content_uri(address: str) -> str:
     return f"t/{address}.glb"
 
 
+def _build_tiles(
+    client: Client | Callable[[], Client] | None,
+    source: TileSource,
+    store: ObjectStore,
+    jobs: list[TileJob],
+    load_rows: Callable[[], None],
+    tiling: TilingSettings,
+    *,
+    label: str,
+    progress: bool,
+) -> list[TileResult]:
+    """Build every tile while ``load_rows`` loads the catalog rows."""
+    if client is None:
+        from twin.pipeline.local_tiles import LocalTilePool
+
+        workers = tiling.local_workers(os.cpu_count() or 1)
+        with LocalTilePool(
+            source, store, gzip_level=tiling.gzip_level, workers=workers,
+            processes=tiling.processes,
+        ) as pool:  # fmt: skip
+            return pool.run(jobs, meanwhile=load_rows, label=label, progress=progress)
+
+    from distributed import Client
+
+    from twin.pipeline.dask_tiles import run_dask_tiles
+
+    rows = _RowLoader(load_rows)
+    rows.start()
+    try:
+        return run_dask_tiles(
+            # a cluster still starting is waited for only now, after the main-process work
+            client if isinstance(client, Client) else client(),
+            source,
+            store,
+            jobs,
+            gzip_level=tiling.gzip_level,
+            label=label,
+            progress=progress,
+        )
+    finally:
+        rows.join()
+
+
 def _content_index(nodes: list[TileNode], n: int) -> npt.NDArray[np.int64]:
     content_of = np.full(n, -1, dtype=np.int64)
     for i, node in enumerate(nodes):
@@ -192,80 +243,17 @@ def _content_index(nodes: list[TileNode], n: int) -> npt.NDArray[np.int64]:
     return content_of
 
 
-def _run_tiles(
-    client: Client,
-    store: ObjectStore,
-    fps: FootprintSet,
-    placed: PlacedFootprints,
-    nodes: list[TileNode],
-    prefix: str,
-    gzip_level: int,
-    progress: bool,
-) -> list[TileResult]:
-    """Build every tile on the cluster, keeping a bounded number of tasks in flight."""
-    threads = sum(client.nthreads().values()) or 1
-    window = max(4, 4 * threads)
-    source = TileSource(
-        placed=dataclasses.replace(placed, lonlat_wkb=np.empty(0, dtype=object)),
-        feature_ids=np.asarray(fps.feature_ids, dtype=object),
-        attributes=fps.attributes,
-        schema=dict(fps.schema),
-    )
-    # shipped once to every worker (by reference on a threaded cluster)
-    source_future = client.scatter(source, broadcast=True)
-    store_future = client.scatter(store, broadcast=True)
-    pending = iter(nodes)
-
-    def submit(node: TileNode) -> Any:
-        key = prefix + _content_uri(node.address)
-        return client.submit(
-            build_source_tile, source_future, key, node.content, store_future, gzip_level,
-            pure=False,
-        )  # fmt: skip
-
-    results: list[TileResult] = []
-    bar = tqdm(total=len(nodes), desc=f"tiles {fps.layer}", unit="tile", disable=not progress)
-    in_flight = [submit(n) for n in islice(pending, window)]
-    running = as_completed(in_flight)
-    try:
-        for future in running:
-            in_flight.remove(future)
-            results.append(future.result())
-            bar.update(1)
-            nxt = next(pending, None)
-            if nxt is not None:
-                in_flight.append(submit(nxt))
-                running.add(in_flight[-1])
-    except BaseException:
-        # tasks already running cannot be stopped; let the few in flight (the window is
-        # bounded) end before the caller deletes the version, or they would write after it
-        _settle(in_flight)
-        raise
-    finally:
-        bar.close()
-    return results
-
-
-def _settle(futures: list[Any], timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    for future in futures:
-        try:
-            future.result(timeout=max(0.1, deadline - time.monotonic()))
-        except Exception:  # their errors add nothing to the first one
-            log.debug("in-flight tile ended with an error during cleanup")
-
-
 class _RowLoader(threading.Thread):
-    """Loads the catalog rows while the cluster builds tiles; re-raises in ``join``."""
+    """Runs ``load`` (the catalog rows) while Dask builds tiles; re-raises in ``join``."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, load: Callable[[], None]) -> None:
         super().__init__(name="twin-catalog-rows", daemon=True)
-        self._args = args
+        self._load = load
         self._error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            _load_rows(*self._args)
+            self._load()
         except BaseException as exc:  # handed to the main thread in join()
             self._error = exc
 

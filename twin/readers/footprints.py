@@ -135,6 +135,32 @@ def read_vector(path: Path, source_layer: str | None = None) -> gpd.GeoDataFrame
         ) from exc
 
 
+#: formats whose feature count is in their metadata (GeoJSON's is not: GDAL parses it all)
+COUNTED_SUFFIXES = {".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet"}
+
+
+def count_features(path: Path, source_layer: str | None = None) -> int | None:
+    """How many features the source holds, if its metadata says so cheaply; else None.
+
+    A hint for planning only (which features are accepted is known after reading);
+    a source that cannot be opened gives None, and reading it says why.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in COUNTED_SUFFIXES or not path.is_file():
+        return None
+    try:
+        if suffix in {".parquet", ".geoparquet"}:
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        import pyogrio
+
+        count = int(pyogrio.read_info(path, layer=source_layer)["features"])
+    except (OSError, ValueError, RuntimeError):  # pyogrio's and arrow's errors among them
+        return None
+    return count if count >= 0 else None
+
+
 def resolve_crs(frame: gpd.GeoDataFrame, crs_text: str | None) -> CRS:
     if crs_text is not None:
         given = parse_crs(crs_text)
