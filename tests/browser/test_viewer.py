@@ -333,3 +333,21 @@ def test_a_bare_source_id_finds_the_feature_in_its_layer(
     except PlaywrightTimeout:
         pytest.fail(f"searching {bare!r} did not find {feature_id!r}: {twin_state(viewer)}")
     expect(viewer.get_by_test_id("info-id")).to_have_text(feature_id)
+
+
+def test_the_demo_proposal_is_a_checked_submission_on_its_own_layer(
+    demo_server: DemoServer,
+) -> None:
+    import httpx
+
+    listed = httpx.get(demo_server.base_url + "api/submissions", timeout=10).json()
+    (sub,) = [s for s in listed if s["project"] == "demo-proposal"]
+    assert (sub["id"], sub["state"], sub["layer"]) == (
+        "demo-proposal-v1",
+        "checked",
+        "demo-proposal",
+    )
+    full = httpx.get(demo_server.base_url + f"api/submissions/{sub['id']}", timeout=10).json()
+    rules = {r["key"]: r["status"] for r in full["report"]["rules"]}
+    assert rules["max_height_m"] == "fail" and rules["setback_m"] == "pass"
+    assert full["report"]["indicators"]["storeys_above_ground"] == 18

@@ -103,6 +103,58 @@ def build_proposal(
         progress=sys.stderr.isatty(),
     )
     print(f"demo proposal: {summary(result)} ({path})")
+    submit_proposal(settings, path, site.parcel)
+
+
+DEMO_RULES = """name: 示例地块规划条件 (demo parcel)
+max_height_m: 50
+max_far: 3.5
+min_far: 0.5
+max_coverage: 40%
+min_green_ratio: 30%
+setback_m: 5
+max_storeys: 20
+"""
+
+
+def submit_proposal(settings: Settings, path: Path, parcel: Any) -> None:
+    """The proposal as a BIM submission under review (its layer is the one just published),
+    checked against the demo parcel's planning conditions and red line."""
+    import json
+
+    import shapely
+    import shapely.geometry
+    import shapely.ops
+    from pyproj import Transformer
+
+    from storage.submissions.store import SubmissionStore
+    from twin.cli.publishing import backends
+    from twin.submissions.principal import Principal
+    from twin.submissions.submit_model import (
+        Services,
+        Upload,
+        check_submission,
+        receive_submission,
+    )
+
+    to_lonlat = Transformer.from_crs(4547, 4326, always_xy=True)
+    red_line = shapely.ops.transform(to_lonlat.transform, parcel)
+    upload = Upload(
+        project="demo-proposal",
+        title=PROPOSAL_TITLE,
+        ifc_path=path,
+        file_name=path.name,
+        rules_yaml=DEMO_RULES,
+        site_area_m2=round(float(parcel.area), 1),
+        red_line_geojson=json.dumps(shapely.geometry.mapping(red_line)),
+        layer_id=PROPOSAL_LAYER,
+    )
+    with backends(settings) as (store, catalog):
+        svc = Services(settings, store, catalog, SubmissionStore(catalog))
+        demo = Principal("demo", frozenset({"submitter"}), "设计院 (demo)")
+        sub = check_submission(svc, receive_submission(svc, upload, demo).id, publish=False)
+    verdict = "passes" if (sub.report or {}).get("passed") else "does not pass"
+    print(f"demo submission: {sub.id} {sub.state}, {verdict} its planning conditions")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

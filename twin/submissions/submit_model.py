@@ -54,6 +54,7 @@ class Upload:
     site_area_m2: float | None = None
     ids_path: Path | None = None
     red_line_geojson: str | None = None
+    layer_id: str | None = None  # default sub-<project>-v<n>; the demo reuses its own layer
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def receive_submission(svc: Services, upload: Upload, who: Principal) -> Submiss
         project=project,
         version=version,
         title=title,
-        layer_id=f"sub-{project}-v{version}",
+        layer_id=upload.layer_id or f"sub-{project}-v{version}",
         state="submitted",
         file_name=upload.file_name[:200],
         ifc_key=ifc_key,
@@ -152,8 +153,10 @@ def receive_submission(svc: Services, upload: Upload, who: Principal) -> Submiss
         raise
 
 
-def check_submission(svc: Services, submission_id: str) -> Submission:
-    """Ingest, review, write BCF, diff and mark checked; a failure is recorded, not raised."""
+def check_submission(svc: Services, submission_id: str, *, publish: bool = True) -> Submission:
+    """Ingest, review, write BCF, diff and mark checked; a failure is recorded, not raised.
+
+    ``publish=False``: the caller has already published this very file as the layer."""
     from twin.cli.publishing import publish_ifc_file
 
     sub = svc.submissions.get(submission_id)
@@ -162,15 +165,16 @@ def check_submission(svc: Services, submission_id: str) -> Submission:
         model_path = work / Path(sub.ifc_key).name
         model_path.write_bytes(svc.store.get_bytes(sub.ifc_key))
         given = _review_input(svc, sub, work)
-        publish_ifc_file(
-            model_path,
-            svc.settings,
-            layer=sub.layer_id,
-            title=f"{sub.title} (v{sub.version})",
-            bim=svc.settings.bim,
-            override=None,
-            progress=False,
-        )
+        if publish:
+            publish_ifc_file(
+                model_path,
+                svc.settings,
+                layer=sub.layer_id,
+                title=f"{sub.title} (v{sub.version})",
+                bim=svc.settings.bim,
+                override=None,
+                progress=False,
+            )
         model = open_ifc(model_path)
         report = review_model(model, given, name=sub.file_name)
         bcf_path = work / "review.bcfzip"
