@@ -15,12 +15,17 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_ifc import SAMPLES, measure
+import psutil
+
+from bench.bench_ifc import SAMPLES, Run
+from bench.bench_ingest import tree_rss
 
 OUT = Path(__file__).parent / "results" / "review.json"
 TARGET_RATIO = 0.5
@@ -34,6 +39,22 @@ max_coverage: 0.4
 min_green_ratio: 0.3
 max_storeys: 18
 """
+
+
+def measure(cmd: list[str], out: Path) -> Run:
+    """Like ``bench_ifc.measure``, but stdout goes to ``out``: a report bigger than a pipe's
+    buffer would block the child while nobody reads it."""
+    env = {**os.environ, "TWIN_LOG_LEVEL": "INFO"}
+    started, start = time.time(), time.perf_counter()
+    with out.open("wb") as sink:
+        proc = psutil.Popen(cmd, env=env, stdout=sink, stderr=subprocess.PIPE)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        _, err = proc.communicate()
+    return Run(started, round(seconds, 3), peak, proc.returncode, "", err.decode())
 
 
 def main() -> None:
@@ -62,7 +83,8 @@ def main() -> None:
                 "--layer",
                 "big",
                 "--no-progress",
-            ]
+            ],
+            work / "ingest.out",
         )
         review_cmd = [
             *twin,
@@ -78,11 +100,11 @@ def main() -> None:
         ]
         if ids.is_file():
             review_cmd += ["--ids", str(ids)]
-        review = measure(review_cmd)
+        review = measure(review_cmd, work / "review.json")
         for name, run in (("ingest", ingest), ("review", review)):
             if run.returncode != 0:
                 raise SystemExit(f"{name} failed: {run.stderr[-2000:]}")
-        report = json.loads(review.stdout)
+        report = json.loads((work / "review.json").read_text(encoding="utf-8"))
     ratio = review.seconds / ingest.seconds
     result: dict[str, Any] = {
         "benchmark": "review_ifc",

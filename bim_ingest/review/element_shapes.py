@@ -26,7 +26,9 @@ from bim_ingest.geometry import GEOMETRY_LIBRARY
 
 log = logging.getLogger("twin.review")
 
-ALWAYS = ("IfcSlab", "IfcRoof", "IfcSpace", "IfcCovering", "IfcRailing", "IfcGeographicElement")
+ALWAYS = ("IfcSlab", "IfcRoof", "IfcCovering", "IfcRailing", "IfcGeographicElement")
+SKIPPED = ("IfcSpace", "IfcFurnishingElement", "IfcOpeningElement")  # of the extreme storeys
+GREEN_WORDS = ("绿地", "绿化", "草坪", "花园", "GREEN", "LAWN", "GARDEN", "LANDSCAPE", "VEGETATION")
 MIN_TRIANGLE_AREA_M2 = 1e-6
 
 
@@ -75,9 +77,31 @@ def select_elements(model: ifcopenshell.file, extreme_storeys: Iterable[Any]) ->
     for storey in extreme_storeys:
         parts: Any = ifcopenshell.util.element.get_decomposition(storey)
         for element in parts:
-            if element.is_a("IfcElement") and not element.is_a("IfcOpeningElement"):
+            if element.is_a("IfcElement") and not any(element.is_a(c) for c in SKIPPED):
                 chosen[element.id()] = element
+    for space in model.by_type("IfcSpace"):
+        if looks_green(space):
+            chosen[space.id()] = space
     return [e for e in chosen.values() if getattr(e, "Representation", None) is not None]
+
+
+def looks_green(element: Any) -> bool:
+    """A space or geographic element whose names or type say it is green (绿地, lawn, ...)."""
+    words = [getattr(element, a, None) for a in ("Name", "LongName", "ObjectType", "Description")]
+    words.append(predefined_type(element))
+    text = " ".join(str(w) for w in words if w).upper()
+    return any(word in text for word in GREEN_WORDS)
+
+
+def spaces_of_storeys_without_floors(model: ifcopenshell.file, floored: set[str]) -> list[Any]:
+    """The spaces of storeys whose floor area no slab gives (triangulated only then)."""
+    out = []
+    for space in model.by_type("IfcSpace"):
+        storey = containing_storey(space)
+        unfloored = storey is not None and str(storey.GlobalId) not in floored
+        if unfloored and getattr(space, "Representation", None) is not None:
+            out.append(space)
+    return out
 
 
 def triangulate(model: ifcopenshell.file, elements: list[Any]) -> list[ElementShape]:

@@ -18,13 +18,12 @@ import ifcopenshell
 import ifcopenshell.util.element
 import shapely
 
-from bim_ingest.review.element_shapes import ElementShape, union_area
+from bim_ingest.review.element_shapes import ElementShape, looks_green, union_area
 from bim_ingest.review.storeys import Ground, StoreyInfo
 
 FLOOR_SLABS = {None, "FLOOR", "BASESLAB", "NOTDEFINED", "USERDEFINED"}
 ROOF_TYPES = {"ROOF", "ROOFING"}
 PARAPET_CLASSES = ("IfcWall", "IfcRailing", "IfcCovering", "IfcMember", "IfcPlate")
-GREEN_WORDS = ("绿地", "绿化", "草坪", "花园", "GREEN", "LAWN", "GARDEN", "LANDSCAPE", "VEGETATION")
 
 
 @dataclass(frozen=True)
@@ -142,12 +141,7 @@ def is_green(model: ifcopenshell.file, shape: ElementShape) -> bool:
         return shape.predefined_type == "VEGETATION"
     if not element.is_a("IfcSpace") and not element.is_a("IfcGeographicElement"):
         return False
-    words = [
-        getattr(element, attr, None) for attr in ("Name", "LongName", "ObjectType", "Description")
-    ]
-    words.append(shape.predefined_type)
-    text = " ".join(str(w) for w in words if w).upper()
-    return any(word in text for word in GREEN_WORDS)
+    return looks_green(element)
 
 
 def compute_indicators(

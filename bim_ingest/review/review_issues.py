@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import ifcopenshell
+import ifcopenshell.util.placement
 
+from bim_ingest.georef_units import model_length_unit
 from bim_ingest.review.element_shapes import triangulate
 from bim_ingest.review.export_bcf import Bounds, Issue, write_bcf
 from bim_ingest.review.report_text import Lang, label
 from bim_ingest.review.review_model import ReviewReport
 
 MAX_FRAMED = 2000  # elements whose boxes are measured for one camera
+MAX_TRIANGULATED = 200  # beyond this, element placements stand for their boxes
+PLACEMENT_MARGIN_M = 2.0
+
+
+def placement_bounds(model: ifcopenshell.file, elements: list[Any]) -> dict[str, Bounds]:
+    """A box of 2 m around each element's placement origin (model metres)."""
+    unit = model_length_unit(model).metres
+    out: dict[str, Bounds] = {}
+    for element in elements:
+        if element.ObjectPlacement is None:
+            continue
+        m = ifcopenshell.util.placement.get_local_placement(element.ObjectPlacement)
+        x, y, z = (float(v) * unit for v in m[:3, 3])
+        d = PLACEMENT_MARGIN_M
+        out[str(element.GlobalId)] = (x - d, y - d, z - d, x + d, y + d, z + d)
+    return out
 
 
 def review_issues(report: ReviewReport, lang: Lang = "zh-CN") -> list[Issue]:
@@ -50,7 +69,10 @@ def export_review_bcf(
             continue
         if getattr(element, "Representation", None) is not None:
             elements.append(element)
-    bounds.update({s.global_id: s.bounds for s in triangulate(model, elements)})
+    if len(elements) <= MAX_TRIANGULATED:
+        bounds.update({s.global_id: s.bounds for s in triangulate(model, elements)})
+    else:  # many elements: their placements frame the camera as well, for far less work
+        bounds.update(placement_bounds(model, elements))
     return write_bcf(
         path, issues, bounds, project=report.model_name or "twin review", author=author
     )

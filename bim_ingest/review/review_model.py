@@ -15,8 +15,17 @@ import shapely
 from bim_ingest.georef import GeoOverride, Georeference, georeference
 from bim_ingest.georef_units import model_length_unit
 from bim_ingest.review.check_ids import IdsResult, check_ids
-from bim_ingest.review.element_shapes import select_elements, triangulate
-from bim_ingest.review.indicators import Figure, Indicators, compute_indicators
+from bim_ingest.review.element_shapes import (
+    select_elements,
+    spaces_of_storeys_without_floors,
+    triangulate,
+)
+from bim_ingest.review.indicators import (
+    Figure,
+    Indicators,
+    compute_indicators,
+    storey_by_elevation,
+)
 from bim_ingest.review.red_line import read_red_line_lonlat, to_model_plan
 from bim_ingest.review.rules import RuleResult, evaluate_rules
 from bim_ingest.review.ruleset import Ruleset
@@ -73,8 +82,10 @@ def _extreme_storeys(model: ifcopenshell.file, unit_m: float) -> list[Any]:
 def review_model(model: ifcopenshell.file, given: ReviewInput, *, name: str = "") -> ReviewReport:
     started = time.perf_counter()
     unit_m = model_length_unit(model).metres
-    elements = select_elements(model, _extreme_storeys(model, unit_m))
-    shapes = triangulate(model, elements)
+    shapes = triangulate(model, select_elements(model, _extreme_storeys(model, unit_m)))
+    storeys, ground = read_storeys(model, unit_m, shapes)
+    floored = set(storey_by_elevation(storeys, shapes).values())
+    shapes += triangulate(model, spaces_of_storeys_without_floors(model, floored))
     log.info("review: %d elements measured", len(shapes))
     storeys, ground = read_storeys(model, unit_m, shapes)
 
