@@ -53,6 +53,7 @@ test: setup services lint
 bench: python
 	$(BIN)/python -m bench.bench_ingest --n 20000,200000
 	$(BIN)/python -m bench.bench_ifc
+	$(BIN)/python -m bench.bench_review
 	$(BIN)/python -m bench.bench_pointcloud
 	$(BIN)/python -m bench.bench_terrain
 	$(BIN)/python -m bench.bench_serve
