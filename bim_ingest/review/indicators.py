@@ -16,7 +16,6 @@ from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.element
-import shapely
 
 from bim_ingest.review.element_shapes import ElementShape, looks_green, union_area
 from bim_ingest.review.storeys import Ground, StoreyInfo
@@ -91,7 +90,10 @@ def storey_by_elevation(
 
 
 def storey_areas(
-    model: ifcopenshell.file, storeys: Sequence[StoreyInfo], shapes: Sequence[ElementShape]
+    model: ifcopenshell.file,
+    storeys: Sequence[StoreyInfo],
+    shapes: Sequence[ElementShape],
+    green_ids: set[str],
 ) -> list[StoreyArea]:
     floors_of = storey_by_elevation(storeys, shapes)
     by_storey: dict[str, list[ElementShape]] = {}
@@ -104,7 +106,7 @@ def storey_areas(
         mine = by_storey.get(info.global_id, [])
         qto = _storey_qto(model, info.global_id)
         slabs = [s for s in mine if s.ifc_class == "IfcSlab"]
-        spaces = [s for s in mine if s.ifc_class == "IfcSpace" and not is_green(model, s)]
+        spaces = [s for s in mine if s.ifc_class == "IfcSpace" and s.global_id not in green_ids]
         moved = sum(1 for s in slabs or spaces if s.storey_id != info.global_id)
         note = f" ({moved} assigned by elevation)" if moved else ""
         if slabs:
@@ -151,7 +153,8 @@ def compute_indicators(
     ground: Ground,
     site_area: Figure,
 ) -> Indicators:
-    areas = storey_areas(model, storeys, shapes)
+    greens = [s for s in shapes if is_green(model, s)]
+    areas = storey_areas(model, storeys, shapes, {s.global_id for s in greens})
     above = [a for a in areas if not a.storey.below_ground and a.area_m2 > 0]
     below = [a for a in areas if a.storey.below_ground and a.area_m2 > 0]
     gfa = Figure(sum(a.counted_m2 for a in areas), _sources(areas))
@@ -181,7 +184,6 @@ def compute_indicators(
         tuple(s.global_id for s in ground_storey),
     )
     coverage = _ratio(base.value, site_area, "base area / site area")
-    greens = [s for s in shapes if is_green(model, s)]
     green = Figure(
         union_area(greens) if greens else None,
         "geometry: footprints of green spaces" if greens else "no green spaces are modelled",
@@ -228,8 +230,3 @@ def _height(shapes: Sequence[ElementShape], ground: Ground, source: str) -> Figu
     top = max(s.zmax for s in shapes)
     highest = tuple(s.global_id for s in shapes if s.zmax >= top - 0.01)
     return Figure(round(top - ground.z_m, 4), f"{source}, above {ground.source}", highest)
-
-
-def footprint_union(shapes: Sequence[ElementShape]) -> shapely.Geometry:
-    geoms = [s.footprint for s in shapes if not shapely.is_empty(s.footprint)]
-    return shapely.union_all(geoms) if geoms else shapely.Polygon()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +133,3 @@ def _site_area(given: ReviewInput, red_model: shapely.Geometry | None) -> Figure
     if red_model is not None:
         return Figure(float(shapely.area(red_model)), "the red line's area")
     return Figure(None, "not given (--site-area, site_area_m2 or a red line)")
-
-
-def missing_bounds(report: ReviewReport, ids: Sequence[str]) -> list[str]:
-    return [i for i in ids if i not in report.bounds]

@@ -62,12 +62,23 @@ def load_ruleset(path: Path) -> Ruleset:
     if not path.is_file():
         raise InvalidInputError(f"ruleset file not found: {path.name}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise InvalidInputError(
             f"{path.name}: not a readable YAML ruleset ({_first_line(exc)})"
         ) from None
-    return parse_ruleset(data if data is not None else {}, base=path.parent, label=path.name)
+    return parse_ruleset(read_yaml(text, path.name), base=path.parent, label=path.name)
+
+
+def read_yaml(text: str, label: str) -> Any:
+    """The YAML document of a ruleset (an empty one is an empty mapping)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInputError(
+            f"{label}: not a readable YAML ruleset ({_first_line(exc)})"
+        ) from None
+    return data if data is not None else {}
 
 
 def parse_ruleset(data: Any, *, base: Path | None = None, label: str = "ruleset") -> Ruleset:

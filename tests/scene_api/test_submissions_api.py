@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import bcf.v3.bcfxml
-import bcf.v3.model as mdl
 import pytest
 from fastapi.testclient import TestClient
 
 from scene_api import create_app
-from tests.bim_ingest.review.review_models import Block, red_line_geojson, write_block
+from tests.bim_ingest.review.review_models import (
+    Block,
+    answer_first_topic,
+    red_line_geojson,
+    write_block,
+)
 from tests.scene_api.conftest import Served
 from twin.settings import ApiToken, AuthSettings, Settings
 
@@ -258,19 +261,10 @@ def test_bcf_comments_come_back_as_opinions_once(app: Served, tmp_path: Path) ->
     sid = submit(app.client, model).json()["id"]
     out = tmp_path / "review.bcfzip"
     out.write_bytes(app.client.get(f"/api/submissions/{sid}/bcf").content)
-    edited = bcf.v3.bcfxml.BcfXml.load(out)
-    assert edited is not None
-    topic = next(iter(edited.topics.values()))
-    topic.comments = [
-        mdl.Comment(
-            date="2026-12-02T10:00:00Z",
-            author="张工",
-            comment="已修改",
-            guid="0b6d2f4e-1111-4a2b-8c3d-000000000001",
-        )
-    ]
     answered = tmp_path / "answered.bcfzip"
-    edited.save(answered)
+    answer_first_topic(
+        out, answered, author="张工", text="已修改", guid="0b6d2f4e-1111-4a2b-8c3d-000000000001"
+    )
     for expected in (1, 0):  # a second import of the same file attaches nothing new
         r = app.client.post(
             f"/api/submissions/{sid}/bcf",

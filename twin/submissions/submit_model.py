@@ -17,15 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bim_ingest.open_ifc import open_ifc
 from bim_ingest.review.check_ids import load_ids
 from bim_ingest.review.red_line import red_line_from_geojson
 from bim_ingest.review.report_json import report_json
 from bim_ingest.review.review_issues import export_review_bcf
 from bim_ingest.review.review_model import ReviewInput, review_model
-from bim_ingest.review.ruleset import parse_ruleset
+from bim_ingest.review.ruleset import parse_ruleset, read_yaml
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from storage.submissions.records import Submission
@@ -87,11 +85,7 @@ def _rules(upload: Upload, previous: Submission | None) -> dict[str, Any]:
                 "the first submission of a project needs its planning conditions (rules)"
             )
         return dict(previous.inputs.get("rules", {}))
-    try:
-        data = yaml.safe_load(upload.rules_yaml) or {}
-    except yaml.YAMLError as exc:
-        first = (str(exc).splitlines() or ["invalid"])[0][:200]
-        raise InvalidInputError(f"rules: not readable YAML ({first})") from None
+    data = read_yaml(upload.rules_yaml, "rules")
     if isinstance(data, dict) and "red_line" in data:
         raise InvalidInputError("rules: give the red line as its own upload (red_line), not a path")
     parse_ruleset(data, label="rules")  # refuses unknown keys and bad values

@@ -164,3 +164,18 @@ def red_line_geojson(x0: float, y0: float, x1: float, y1: float) -> dict[str, ob
         "properties": {"name": "红线"},
         "geometry": {"type": "Polygon", "coordinates": [coords]},
     }
+
+
+def answer_first_topic(bcf_path: Path, out: Path, *, author: str, text: str, guid: str) -> str:
+    """What a BCF tool (bcf-client here) does when someone answers: one comment added to the
+    first topic of ``bcf_path``, saved as ``out``; the topic's title."""
+    import bcf.v3.bcfxml
+    import bcf.v3.model as mdl
+
+    edited = bcf.v3.bcfxml.BcfXml.load(bcf_path)
+    assert edited is not None
+    topic = next(iter(edited.topics.values()))
+    comment = mdl.Comment(date="2026-12-02T10:00:00Z", author=author, comment=text, guid=guid)
+    topic.comments = [*topic.comments, comment]
+    edited.save(out)
+    return str(topic.topic.title)

@@ -5,7 +5,6 @@ import zipfile
 from pathlib import Path
 
 import bcf.v3.bcfxml
-import bcf.v3.model as mdl
 import ifcopenshell
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from bim_ingest.review.import_bcf import read_bcf_comments
 from bim_ingest.review.review_issues import export_review_bcf
 from bim_ingest.review.review_model import ReviewInput, review_model
 from bim_ingest.review.ruleset import parse_ruleset
-from tests.bim_ingest.review.review_models import Block, write_block
+from tests.bim_ingest.review.review_models import Block, answer_first_topic, write_block
 from twin.errors import InvalidInputError
 
 
@@ -91,24 +90,17 @@ def test_comments_added_in_a_bcf_tool_come_back_on_import(
     model, report = failing_review(tmp_path, shared_data)
     out = tmp_path / "review.bcfzip"
     export_review_bcf(model, report, out, author="twin")
-    # a BCF tool (bcf-client here) answers one topic
-    edited = bcf.v3.bcfxml.BcfXml.load(out)
-    assert edited is not None
-    topic = next(iter(edited.topics.values()))
-    topic.comments = [
-        *topic.comments,
-        mdl.Comment(
-            date="2026-12-02T10:00:00Z",
-            author="设计院 张工",
-            comment="已降低一层，见修改版",
-            guid="c0a1b2c3-0000-4000-8000-000000000001",
-        ),
-    ]
     answered = tmp_path / "answered.bcfzip"
-    edited.save(answered)
+    title = answer_first_topic(
+        out,
+        answered,
+        author="设计院 张工",
+        text="已降低一层，见修改版",
+        guid="c0a1b2c3-0000-4000-8000-000000000001",
+    )
     comments = read_bcf_comments(answered)
     assert [(c.author, c.text) for c in comments] == [("设计院 张工", "已降低一层，见修改版")]
-    assert comments[0].topic_title == topic.topic.title
+    assert comments[0].topic_title == title
     assert comments[0].element_ids  # the topic's selected GlobalIds come along
 
 
