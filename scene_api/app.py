@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from scene_api.context import SceneContext
 from scene_api.errors import install_error_handlers
-from scene_api.routers import features, health, layers, scene, submissions, tiles
+from scene_api.routers import analysis, features, health, layers, scene, submissions, tiles
 from scene_api.routers.viewer import mount_viewer
 from storage.factory import open_catalog, open_object_store
 from twin.settings import Settings
@@ -58,6 +58,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             {"name": "scene", "description": "all visible layers as one tileset"},
             {"name": "health", "description": "liveness of the backends"},
             {"name": "submissions", "description": "BIM submissions under review"},
+            {"name": "analysis", "description": "sightlines, view corridors, sunlight, sky view"},
         ],
     )
     app.state.ctx = ctx
@@ -71,7 +72,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             expose_headers=["ETag", "Content-Encoding", "Content-Length"],
             max_age=600,
         )
-    for module in (layers, features, tiles, scene, health, submissions):
+    for module in (layers, features, tiles, scene, health, submissions, analysis):
         app.include_router(module.router)
     mount_viewer(app, viewer_dir)
     return app

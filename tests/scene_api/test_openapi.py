@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 
-from scene_api.routers import features, health, layers, scene, submissions, tiles
+from scene_api.routers import analysis, features, health, layers, scene, submissions, tiles
 from tests.scene_api.conftest import Served
 
 EXPECTED_PATHS = {
@@ -26,6 +26,7 @@ EXPECTED_PATHS = {
     "/api/submissions/{submission_id}/opinions",
     "/api/submissions/{submission_id}/bcf",
     "/api/submissions/{submission_id}/diff",
+    "/api/analysis/sightline",
 }
 #: the only writes: a BIM submission's lifecycle (they need a bearer token)
 WRITES = {
@@ -34,6 +35,10 @@ WRITES = {
     ("/api/submissions/{submission_id}/opinions", "post"),
     ("/api/submissions/{submission_id}/bcf", "post"),
 }
+#: analyses: POST for their bodies, but they compute and store nothing (open like reads)
+COMPUTES = {
+    ("/api/analysis/sightline", "post"),
+}
 
 
 def test_openapi_documents_every_route(served: Served) -> None:
@@ -41,7 +46,7 @@ def test_openapi_documents_every_route(served: Served) -> None:
     assert set(doc["paths"]) == EXPECTED_PATHS
     routes = {
         route.path_format
-        for module in (features, health, layers, scene, tiles, submissions)
+        for module in (features, health, layers, scene, tiles, submissions, analysis)
         for route in module.router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
     }
@@ -53,8 +58,8 @@ def test_every_operation_has_a_summary_a_tag_and_error_responses(served: Served)
     error_ref = "#/components/schemas/ErrorModel"
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
-            assert method == "get" or (path, method) in WRITES, (path, method)
-            if method == "post":
+            assert method == "get" or (path, method) in WRITES | COMPUTES, (path, method)
+            if (path, method) in WRITES:
                 assert "401" in operation["responses"] and "403" in operation["responses"]
             assert operation["summary"], path
             assert operation["tags"], path

@@ -1,0 +1,69 @@
+"""``/api/analysis``: the analyses over HTTP, on both backends, with clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.scene_api.conftest import Served
+from tests.twin.analysis.futian_scene import grid_point, publish_futian
+
+
+@pytest.fixture
+def futian(served: Served) -> Served:
+    publish_futian(served.store, served.catalog)
+    return served
+
+
+def test_a_sightline_lists_the_buildings_in_the_way(futian: Served) -> None:
+    r = futian.client.post(
+        "/api/analysis/sightline",
+        json={"from": grid_point(-10, 10, 5.0), "to": grid_point(150, 10, 5.0)},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["visible"] is False
+    assert [o["distance_m"] for o in body["obstructions"]] == pytest.approx(
+        [10.0, 50.0, 90.0, 130.0], abs=0.05
+    )
+
+
+def test_a_sightline_compares_before_and_after_a_demolition(futian: Served) -> None:
+    r = futian.client.post(
+        "/api/analysis/sightline",
+        json={
+            "from": grid_point(-10, 10, 12.5),
+            "to": grid_point(150, 10, 12.5),
+            "scenario": {"remove": ["futian:B003"], "compare": True},
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["before"]["visible"], r.json()["after"]["visible"]) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"from": [114.0, 22.5, 0.0]}, 422, "invalid_parameter"),
+        ({"from": [114.0, 95.0, 0.0], "to": [114.0, 22.5, 0.0]}, 400, "invalid_input"),
+        ({"from": [1, 2, 3], "to": [1, 2, 3], "layers": ["nowhere"]}, 404, "layer_not_found"),
+        ({"from": [1, 2, 3], "to": [1, 2, 3], "scenario": {"add": ["nowhere"]}}, 404, None),
+        ({"from": [1, 2, 3], "to": [1, 2, 3], "scenario": {"compare": "yes"}}, 422, None),
+    ],
+)
+def test_bad_sightline_requests_get_a_clear_error(
+    futian: Served, body: dict[str, object], status: int, code: str | None
+) -> None:
+    r = futian.client.post("/api/analysis/sightline", json=body)
+    assert r.status_code == status, r.text
+    assert set(r.json()) == {"code", "description"}
+    if code:
+        assert r.json()["code"] == code
+
+
+def test_an_analysis_with_no_layer_published_says_so(serve: Callable[..., Served]) -> None:
+    served = serve()
+    r = served.client.post("/api/analysis/sightline", json={"from": [1, 2, 3], "to": [1, 2, 4]})
+    assert r.status_code == 400
+    assert "no layer with surfaces" in r.json()["description"]
