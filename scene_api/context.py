@@ -15,7 +15,6 @@ from scene_api.services.hot_cache import HotCache
 from scene_api.services.tileset_cache import TilesetCache
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
-from storage.submissions.store import SubmissionStore
 from twin.analysis.service import AnalysisService
 from twin.settings import Settings
 
@@ -30,14 +29,7 @@ class SceneContext:
     analysis: AnalysisService = field(init=False)
 
     def __post_init__(self) -> None:
-        store, catalog = self.store, self.catalog
-
-        def submission_layers() -> set[str]:
-            return {s.layer_id for s in SubmissionStore(catalog).find()}
-
-        object.__setattr__(
-            self, "analysis", AnalysisService(store, catalog, excluded=submission_layers)
-        )
+        object.__setattr__(self, "analysis", AnalysisService.for_city(self.store, self.catalog))
 
 
 async def get_ctx(request: Request) -> SceneContext:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
+from storage.submissions.store import SubmissionStore
 from twin.analysis.ray_scene import RayScene
 from twin.analysis.scenario import SceneBuilder, ScenePair
 from twin.analysis.sightline import SightlineResult, trace_sightline
@@ -48,6 +49,16 @@ class AnalysisService:
         )
         self._terrain: dict[tuple[str, int], TerrainHeight] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_city(cls, store: ObjectStore, catalog: Catalog, **kwargs: Any) -> AnalysisService:
+        """The service whose default layers leave BIM submissions out (they are proposals:
+        add one with a scenario)."""
+
+        def submission_layers() -> set[str]:
+            return {s.layer_id for s in SubmissionStore(catalog).find()}
+
+        return cls(store, catalog, excluded=submission_layers, **kwargs)
 
     # -- shared steps ---------------------------------------------------------------
 

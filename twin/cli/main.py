@@ -17,7 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from twin.cli import cmd_db, cmd_demo, cmd_export, cmd_ingest, cmd_layers, cmd_review, cmd_serve
+from twin.cli import (
+    cmd_analyse,
+    cmd_db,
+    cmd_demo,
+    cmd_export,
+    cmd_ingest,
+    cmd_layers,
+    cmd_review,
+    cmd_serve,
+)
 from twin.errors import TwinError
 from twin.logs import setup_logging
 from twin.settings import Settings
@@ -37,7 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-format", choices=["json", "text"], help="log line format (default json)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cmd_ingest, cmd_review, cmd_export, cmd_layers, cmd_db, cmd_serve, cmd_demo):
+    for module in (
+        cmd_ingest,
+        cmd_review,
+        cmd_analyse,
+        cmd_export,
+        cmd_layers,
+        cmd_db,
+        cmd_serve,
+        cmd_demo,
+    ):
         module.register(sub)
     return parser
 
