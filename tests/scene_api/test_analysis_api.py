@@ -67,3 +67,53 @@ def test_an_analysis_with_no_layer_published_says_so(serve: Callable[..., Served
     r = served.client.post("/api/analysis/sightline", json={"from": [1, 2, 3], "to": [1, 2, 4]})
     assert r.status_code == 400
     assert "no layer with surfaces" in r.json()["description"]
+
+
+def test_sunlight_of_a_building_lists_its_facade_points(futian: Served) -> None:
+    r = futian.client.post(
+        "/api/analysis/sunlight", json={"building": "futian:B009", "date": "2026-01-20"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["summary"]["count"] == len(body["points"]) > 20
+    assert body["required_hours"] == 2.0 and body["window"] == ["08:00", "16:00"]
+
+
+def test_an_unknown_building_is_a_404(futian: Served) -> None:
+    r = futian.client.post("/api/analysis/sunlight", json={"building": "futian:NOPE"})
+    assert r.status_code == 404 and r.json()["code"] == "feature_not_found"
+
+
+def test_sky_view_and_street_indicators_answer_per_input(futian: Served) -> None:
+    r = futian.client.post(
+        "/api/analysis/svf", json={"points": [grid_point(130, 90, 21.01)], "rays": 256}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["points"][0]["svf"] == pytest.approx(1.0, abs=0.01)
+    line = [grid_point(60, 30, 0)[:2], grid_point(140, 30, 0)[:2]]
+    streets = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "s1"},
+                "geometry": {"type": "LineString", "coordinates": line},
+            }
+        ],
+    }
+    r = futian.client.post("/api/analysis/streets", json={"streets": streets})
+    assert r.status_code == 200, r.text
+    assert r.json()["streets"][0]["id"] == "s1"
+
+
+def test_the_skyline_panorama_is_served_as_png(futian: Served) -> None:
+    body = {
+        "viewpoint": grid_point(-60, 30, 0.0),
+        "ridge": [grid_point(2000, y, 40.0) for y in (-2000, 0, 2000)],
+    }
+    r = futian.client.post("/api/analysis/skyline", json=body)
+    assert r.status_code == 200, r.text
+    assert 0.0 <= r.json()["visible_share"] <= 1.0
+    r = futian.client.post("/api/analysis/skyline/panorama.png", json=body)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"

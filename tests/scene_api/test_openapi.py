@@ -27,6 +27,11 @@ EXPECTED_PATHS = {
     "/api/submissions/{submission_id}/bcf",
     "/api/submissions/{submission_id}/diff",
     "/api/analysis/sightline",
+    "/api/analysis/sunlight",
+    "/api/analysis/svf",
+    "/api/analysis/streets",
+    "/api/analysis/skyline",
+    "/api/analysis/skyline/panorama.png",
 }
 #: the only writes: a BIM submission's lifecycle (they need a bearer token)
 WRITES = {
@@ -38,6 +43,11 @@ WRITES = {
 #: analyses: POST for their bodies, but they compute and store nothing (open like reads)
 COMPUTES = {
     ("/api/analysis/sightline", "post"),
+    ("/api/analysis/sunlight", "post"),
+    ("/api/analysis/svf", "post"),
+    ("/api/analysis/streets", "post"),
+    ("/api/analysis/skyline", "post"),
+    ("/api/analysis/skyline/panorama.png", "post"),
 }
 
 

@@ -125,7 +125,9 @@ class RayScene:
                 tfar = np.asarray(res["tfar"], dtype=np.float64) + EPSILON_M
                 distance[sl] = np.where(ok, tfar, np.inf)
                 triangle[sl] = np.where(ok, prim, -1)
-        feature = np.where(triangle >= 0, self.triangle_feature[np.maximum(triangle, 0)], -1)
+        feature = np.full(n, -1, np.int64)
+        if len(self.triangle_feature):
+            feature = np.where(triangle >= 0, self.triangle_feature[np.maximum(triangle, 0)], -1)
         return Hits(distance=distance, triangle=triangle, feature=feature)
 
     def occluded(

@@ -19,10 +19,17 @@ import numpy.typing as npt
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from storage.submissions.store import SubmissionStore
+from twin.analysis import run_light, run_skyline
 from twin.analysis.ray_scene import RayScene
 from twin.analysis.scenario import SceneBuilder, ScenePair
 from twin.analysis.sightline import SightlineResult, trace_sightline
-from twin.analysis.wire_points import PointIn, parse_layers, parse_point, parse_scenario
+from twin.analysis.wire_points import (
+    PointIn,
+    only_keys,
+    parse_layers,
+    parse_point,
+    parse_scenario,
+)
 from twin.errors import InvalidInputError
 from twin.terrain_height import TerrainHeight
 
@@ -120,7 +127,7 @@ class AnalysisService:
     # -- analyses -------------------------------------------------------------------
 
     def sightline(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        _only(body, {"from", "to", "layers", "scenario"})
+        only_keys(body, {"from", "to", "layers", "scenario"})
         start = parse_point(_need(body, "from"), "from")
         end = parse_point(_need(body, "to"), "to")
         pair = self.scene_pair(body)
@@ -134,6 +141,21 @@ class AnalysisService:
         out = self.side_by_side(pair, run)
         out["from"], out["to"] = list(a), list(b)
         return out
+
+    def sunlight(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return run_light.run_sunlight(self, body)
+
+    def sky_view(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return run_light.run_sky_view(self, body)
+
+    def streets(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return run_light.run_streets(self, body)
+
+    def skyline(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return run_skyline.run_skyline(self, body)
+
+    def panorama(self, body: Mapping[str, Any]) -> bytes:
+        return run_skyline.run_panorama(self, body)
 
 
 def sightline_json(r: SightlineResult) -> dict[str, Any]:
@@ -157,11 +179,3 @@ def _need(body: Mapping[str, Any], key: str) -> Any:
     if body.get(key) is None:
         raise InvalidInputError(f"{key!r} is required")
     return body[key]
-
-
-def _only(body: Mapping[str, Any], keys: set[str]) -> None:
-    unknown = set(body) - keys
-    if unknown:
-        raise InvalidInputError(
-            f"unknown key {sorted(unknown)[0]!r} (expected: {', '.join(sorted(keys))})"
-        )

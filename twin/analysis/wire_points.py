@@ -34,17 +34,17 @@ def parse_point(value: Any, what: str) -> PointIn:
         if ("h" in value) == ("h_above_ground" in value):
             raise InvalidInputError(f"{what}: give exactly one of h and h_above_ground")
         lon, lat = (
-            _number(value.get("lon"), f"{what}.lon"),
-            _number(value.get("lat"), f"{what}.lat"),
+            number(value.get("lon"), f"{what}.lon"),
+            number(value.get("lat"), f"{what}.lat"),
         )
         if "h" in value:
-            point = PointIn(lon, lat, h=_number(value["h"], f"{what}.h"))
+            point = PointIn(lon, lat, h=number(value["h"], f"{what}.h"))
         else:
-            point = PointIn(lon, lat, h_above_ground=_number(value["h_above_ground"], what))
+            point = PointIn(lon, lat, h_above_ground=number(value["h_above_ground"], what))
     elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != 3:
             raise InvalidInputError(f"{what} must be [lon, lat, h] (three numbers)")
-        point = PointIn(*(_number(v, what) for v in value))
+        point = PointIn(*(number(v, what) for v in value))
     else:
         raise InvalidInputError(f"{what} must be [lon, lat, h] or {{lon, lat, h_above_ground}}")
     if abs(point.lon) > 180 or abs(point.lat) > 90:
@@ -90,10 +90,20 @@ def _strings(value: Any, what: str) -> list[str]:
     return list(value)
 
 
-def _number(value: Any, what: str) -> float:
+def number(value: Any, what: str) -> float:
+    """``value`` as a finite float (not a bool), or an error naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInputError(f"{what} must be a number")
     out = float(value)
     if not math.isfinite(out):
         raise InvalidInputError(f"{what} must be a finite number")
     return out
+
+
+def only_keys(body: Mapping[str, Any], keys: set[str]) -> None:
+    """Refuse keys a request does not know, naming the first."""
+    unknown = set(body) - keys
+    if unknown:
+        raise InvalidInputError(
+            f"unknown key {sorted(unknown)[0]!r} (expected: {', '.join(sorted(keys))})"
+        )
