@@ -89,3 +89,57 @@ def test_an_unknown_layer_is_an_error_naming_it(
     )
     assert code != 0
     assert "atlantis" in capsys.readouterr().err
+
+
+def test_sunlight_svf_skyline_and_streets_run_from_the_command_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--data-dir", str(data_dir), "analyse"]
+    assert main([*base, "sunlight", "--point", _point(130, 90, 21.5), "--date", "2026-01-20"]) == 0
+    assert "满足 1" in capsys.readouterr().out
+    assert main([*base, "svf", "--point", _point(130, 90, 21.01), "--rays", "256", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["points"][0]["svf"] > 0.99
+    ridge = tmp_path / "ridge.geojson"
+    line = [grid_point(2000, y, 40.0) for y in (-2000, 0, 2000)]
+    ridge.write_text(json.dumps({"type": "LineString", "coordinates": line}))
+    png = tmp_path / "view.png"
+    argv = [*base, "skyline", "--viewpoint", _point(-60, 30, 0), "--ridge", str(ridge)]
+    assert main([*argv, "--panorama", str(png), "--lang", "en"]) == 0
+    assert "ridgeline visible" in capsys.readouterr().out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    streets = tmp_path / "streets.geojson"
+    coords = [grid_point(60, 30, 0)[:2], grid_point(140, 30, 0)[:2]]
+    streets.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "深南路"},
+                        "geometry": {"type": "LineString", "coordinates": coords},
+                    }
+                ],
+            }
+        )
+    )
+    assert main([*base, "streets", str(streets)]) == 0
+    assert "深南路" in capsys.readouterr().out
+
+
+def test_a_missing_ridge_file_is_an_error_naming_it(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "analyse",
+            "skyline",
+            "--viewpoint",
+            _point(0, 0, 0),
+            "--ridge",
+            str(tmp_path / "nope.geojson"),
+        ]
+    )
+    assert code != 0 and "nope.geojson" in capsys.readouterr().err

@@ -44,4 +44,61 @@ def _sightline(r: dict[str, Any], zh: bool) -> list[str]:
     return lines
 
 
-RENDERERS: dict[str, Renderer] = {"sightline": _sightline}
+def _sunlight(r: dict[str, Any], zh: bool) -> list[str]:
+    s = r["summary"]
+    head = (
+        f"点数 {s['count']} · 满足 {s['passing']} · 不满足 {s['failing']} · "
+        f"最少 {s['min_hours']} h · 最多 {s['max_hours']} h"
+        if zh
+        else f"points {s['count']} · passing {s['passing']} · failing {s['failing']} · "
+        f"min {s['min_hours']} h · max {s['max_hours']} h"
+    )
+    lines = [head]
+    for p in r["points"][:200]:
+        mark = {True: "✓", False: "✗", None: " "}[p["passes"]]
+        spans = ", ".join(f"{a}-{b}" for a, b in p["periods"])
+        lines.append(
+            f"  {mark} {p['hours']:5.2f} h  ({p['longest_continuous_min']:.0f} min)  "
+            f"{p['point'][0]:.6f},{p['point'][1]:.6f},{p['point'][2]:.1f}  {spans}"
+        )
+    return lines
+
+
+def _sky_view(r: dict[str, Any], zh: bool) -> list[str]:
+    label = "天空开阔度" if zh else "sky view factor"
+    return [
+        f"  {label} {p['svf']:.3f}  {p['point'][0]:.6f},{p['point'][1]:.6f},{p['point'][2]:.1f}"
+        for p in r["points"]
+    ]
+
+
+def _skyline(r: dict[str, Any], zh: bool) -> list[str]:
+    label = "山脊线可见比例" if zh else "ridgeline visible"
+    lines = [f"{label} {100 * r['visible_share']:.1f}%"]
+    for b in r["blocked_by"][:20]:
+        lines.append(f"  {100 * b['share']:5.1f}%  {b['feature_id']}  ({b['layer']})")
+    return lines
+
+
+def _streets(r: dict[str, Any], zh: bool) -> list[str]:
+    head = (
+        "街道 宽度m 高度m 高宽比 天空开阔度 绿视率"
+        if zh
+        else "street width_m height_m H/W SVF green"
+    )
+    lines = [head]
+    for s in r["streets"]:
+        lines.append(
+            f"  {s['id']}  {s['width_m']}  {s['mean_height_m']}  {s['height_width_ratio']}  "
+            f"{s['svf']:.3f}  {s['green_ratio']:.3f}"
+        )
+    return lines
+
+
+RENDERERS: dict[str, Renderer] = {
+    "sightline": _sightline,
+    "sunlight": _sunlight,
+    "sky_view": _sky_view,
+    "skyline": _skyline,
+    "streets": _streets,
+}

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from twin.analysis import report_text
 from twin.analysis.service import AnalysisService
 from twin.cli.publishing import backends
+from twin.errors import InvalidInputError
 from twin.settings import Settings
 
 
@@ -27,6 +29,50 @@ def register(sub: Any) -> None:
     s.add_argument("--to", dest="end", type=point_arg, required=True, metavar="LON,LAT,H")
     _common(s)
     s.set_defaults(handler=run, build=_sightline_body, method="sightline")
+
+    u = kinds.add_parser("sunlight", help="sunlight hours (日照) at points or on a building")
+    where = u.add_mutually_exclusive_group(required=True)
+    where.add_argument("--point", type=point_arg, action="append", metavar="LON,LAT,H")
+    where.add_argument("--building", metavar="FEATURE_ID", help="sample this building's facades")
+    u.add_argument("--date", help="YYYY-MM-DD (default: 大寒 of this year)")
+    u.add_argument(
+        "--window",
+        type=_window,
+        default=["08:00", "16:00"],
+        metavar="HH:MM-HH:MM",
+        help="true solar time (default 08:00-16:00)",
+    )
+    u.add_argument("--step", type=float, default=1.0, metavar="MIN", help="minutes per step")
+    u.add_argument("--required-hours", type=float, default=2.0, metavar="H")
+    u.add_argument("--spacing", type=float, default=3.0, metavar="M", help="facade sampling")
+    _common(u)
+    u.set_defaults(handler=run, build=_sunlight_body, method="sunlight")
+
+    v = kinds.add_parser("svf", help="sky view factor at points")
+    v.add_argument("--point", type=point_arg, action="append", required=True, metavar="LON,LAT,H")
+    v.add_argument("--rays", type=int, default=2048)
+    _common(v)
+    v.set_defaults(handler=run, build=_svf_body, method="sky_view")
+
+    k = kinds.add_parser("skyline", help="the visible share of a ridgeline, and its panorama")
+    k.add_argument("--viewpoint", type=point_arg, required=True, metavar="LON,LAT,H")
+    k.add_argument("--ridge", type=Path, help="GeoJSON LineString (or Feature) of the ridge")
+    k.add_argument(
+        "--azimuth",
+        type=_pair,
+        metavar="FROM,TO",
+        help="degrees from north: derive the ridge from the terrain",
+    )
+    k.add_argument("--eye-height", type=float, default=1.6)
+    k.add_argument("--panorama", type=Path, metavar="OUT.png", help="also write the panorama")
+    _common(k)
+    k.set_defaults(handler=run, build=_skyline_body, method="skyline")
+
+    t = kinds.add_parser("streets", help="street height/width, sky view and green view")
+    t.add_argument("streets", type=Path, help="GeoJSON FeatureCollection of centre lines")
+    t.add_argument("--spacing", type=float, default=20.0, metavar="M")
+    _common(t)
+    t.set_defaults(handler=run, build=_streets_body, method="streets")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -72,6 +118,77 @@ def _scope(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _window(text: str) -> list[str]:
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: a window is HH:MM-HH:MM")
+    return [start.strip(), end.strip()]
+
+
+def _pair(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give two numbers FROM,TO")
+    return values
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInputError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidInputError(f"{what}: {path} is not JSON") from None
+
+
+def _sunlight_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "window": args.window,
+        "step_min": args.step,
+        "required_hours": args.required_hours,
+        **_scope(args),
+    }
+    if args.date:
+        body["date"] = args.date
+    if args.building:
+        body["building"] = args.building
+        body["spacing_m"] = args.spacing
+    else:
+        body["points"] = [wire_point(args, p) for p in args.point]
+    return body
+
+
+def _svf_body(args: argparse.Namespace) -> dict[str, Any]:
+    return {"points": [wire_point(args, p) for p in args.point], "rays": args.rays, **_scope(args)}
+
+
+def _skyline_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "viewpoint": wire_point(args, args.viewpoint),
+        "eye_height_m": args.eye_height,
+        **_scope(args),
+    }
+    if args.ridge is not None:
+        ridge = _read_json(args.ridge, "--ridge")
+        if isinstance(ridge, dict) and ridge.get("type") == "Feature":
+            ridge = ridge.get("geometry")
+        body["ridge"] = ridge
+    if args.azimuth is not None:
+        body["azimuth"] = args.azimuth
+    return body
+
+
+def _streets_body(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "streets": _read_json(args.streets, "streets"),
+        "spacing_m": args.spacing,
+        **_scope(args),
+    }
+
+
 def _sightline_body(args: argparse.Namespace) -> dict[str, Any]:
     return {"from": wire_point(args, args.start), "to": wire_point(args, args.end), **_scope(args)}
 
@@ -81,6 +198,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with backends(settings) as (store, catalog):
         service = AnalysisService.for_city(store, catalog)
         result = getattr(service, args.method)(body)
+        if getattr(args, "panorama", None) is not None:
+            args.panorama.write_bytes(service.panorama(body))
     if args.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:
