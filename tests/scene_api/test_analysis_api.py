@@ -117,3 +117,42 @@ def test_the_skyline_panorama_is_served_as_png(futian: Served) -> None:
     r = futian.client.post("/api/analysis/skyline/panorama.png", json=body)
     assert r.status_code == 200
     assert r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
+
+
+def test_a_corridor_lists_intrusions_and_serves_its_max_height_surface(futian: Served) -> None:
+    body = {
+        "viewpoint": grid_point(-200, 30, 0.0),
+        "targets": [grid_point(800, 30, 0.0)],
+        "threshold": {"kind": "plane", "target_height_m": 20.0},
+        "half_width_m": 60.0,
+    }
+    r = futian.client.post("/api/analysis/corridor", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["polygon"]["type"] == "Polygon"
+    assert out["intrusions"] and all(i["max_intrusion_m"] > 0 for i in out["intrusions"])
+    assert out["intrusions"] == sorted(out["intrusions"], key=lambda i: -i["max_intrusion_m"])
+    tif = futian.client.get(out["max_height"]["tif"])
+    assert tif.status_code == 200 and tif.headers["content-type"] == "image/tiff"
+    from rasterio.io import MemoryFile  # noqa: PLC0415
+
+    with MemoryFile(tif.content) as mem, mem.open() as src:
+        assert src.count == 2 and src.crs.to_epsg() == 4326
+        band = src.read(2)
+        assert 1.6 < float(band[~(band != band)].min()) <= float(band[band == band].max()) <= 20.1
+    png = futian.client.get(out["max_height"]["png"])
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    assert len(png.headers["x-bounds"].split(",")) == 4
+
+
+def test_saving_a_corridor_needs_a_planner_token(futian: Served) -> None:
+    body = {
+        "viewpoint": grid_point(-200, 30, 0.0),
+        "targets": [grid_point(800, 30, 0.0)],
+        "threshold": {"kind": "plane", "target_height_m": 20.0},
+        "save": True,
+    }
+    r = futian.client.post("/api/analysis/corridor", json=body)
+    assert r.status_code == 401
+    assert futian.client.get("/api/analysis/corridor/v1.garbage/max-height.tif").status_code == 400
+    assert futian.client.get("/api/analysis/corridor/c0123456789abcdef").status_code == 404

@@ -32,6 +32,12 @@ EXPECTED_PATHS = {
     "/api/analysis/streets",
     "/api/analysis/skyline",
     "/api/analysis/skyline/panorama.png",
+    "/api/analysis/corridor",
+    "/api/analysis/corridors",
+    "/api/analysis/corridors/max-height.tif",
+    "/api/analysis/corridor/{corridor_id}",
+    "/api/analysis/corridor/{corridor_id}/max-height.tif",
+    "/api/analysis/corridor/{corridor_id}/max-height.png",
 }
 #: the only writes: a BIM submission's lifecycle (they need a bearer token)
 WRITES = {
@@ -48,6 +54,7 @@ COMPUTES = {
     ("/api/analysis/streets", "post"),
     ("/api/analysis/skyline", "post"),
     ("/api/analysis/skyline/panorama.png", "post"),
+    ("/api/analysis/corridor", "post"),
 }
 
 

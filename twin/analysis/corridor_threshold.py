@@ -38,6 +38,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -186,7 +187,7 @@ def threshold_xy(geom: CorridorGeometry, x: F64, y: F64) -> F64:
     px = np.asarray(x, dtype=np.float64)
     py = np.asarray(y, dtype=np.float64)
     out = np.full(np.broadcast(px, py).shape, np.nan)
-    tol = 1e-9
+    tol = 1e-6  # about a millimetre per kilometre: points on the edges are inside
     for i in range(len(geom.t1)):
         a1, b1 = geom.t1[i]
         e = geom.t2[i] - geom.t1[i]
@@ -229,7 +230,7 @@ def local_polygon_lonlat(geom: CorridorGeometry) -> shapely.Polygon:
     merged = shapely.union_all(tris)
     if isinstance(merged, shapely.Polygon):
         return merged
-    return shapely.convex_hull(merged)  # pragma: no cover - wedges always share an edge
+    return cast("shapely.Polygon", shapely.convex_hull(merged))  # wedges share an edge
 
 
 def _finite(v: object) -> bool:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from storage.submissions.store import SubmissionStore
-from twin.analysis import run_light, run_skyline
+from twin.analysis import run_corridor, run_light, run_skyline
 from twin.analysis.ray_scene import RayScene
 from twin.analysis.scenario import SceneBuilder, ScenePair
 from twin.analysis.sightline import SightlineResult, trace_sightline
@@ -156,6 +156,9 @@ class AnalysisService:
 
     def panorama(self, body: Mapping[str, Any]) -> bytes:
         return run_skyline.run_panorama(self, body)
+
+    def corridor(self, body: Mapping[str, Any], *, saved_by: str | None = None) -> dict[str, Any]:
+        return run_corridor.run_corridor(self, body, saved_by=saved_by)
 
 
 def sightline_json(r: SightlineResult) -> dict[str, Any]:
