@@ -134,7 +134,7 @@ def test_a_corridor_lists_intrusions_and_serves_its_max_height_surface(futian: S
     assert out["intrusions"] == sorted(out["intrusions"], key=lambda i: -i["max_intrusion_m"])
     tif = futian.client.get(out["max_height"]["tif"])
     assert tif.status_code == 200 and tif.headers["content-type"] == "image/tiff"
-    from rasterio.io import MemoryFile  # noqa: PLC0415
+    from rasterio.io import MemoryFile
 
     with MemoryFile(tif.content) as mem, mem.open() as src:
         assert src.count == 2 and src.crs.to_epsg() == 4326

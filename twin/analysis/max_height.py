@@ -22,7 +22,7 @@ from PIL import Image
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from tiles.geodesy import A, E2
+from tiles.geodesy import E2, A
 from twin.analysis.corridor_threshold import (
     CorridorSpec,
     corridor_geometry,

@@ -9,6 +9,10 @@ import {
   type Viewer,
 } from "cesium";
 
+import { AnalysisController } from "./analysis-controller";
+import { isProposalKind } from "./analysis-format";
+import { analysisText } from "./analysis-i18n";
+import { AnalysisScene } from "./analysis-scene";
 import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers } from "./api";
 import { fetchChildren } from "./bim-api";
 import { BimController } from "./bim-controller";
@@ -40,6 +44,7 @@ import { InfoPanel } from "./ui/info-panel";
 import { LangStore } from "./ui/lang";
 import { LayerTree } from "./ui/layer-tree";
 import { MessageBar, type Text } from "./ui/message";
+import { AnalysisPanel } from "./ui/analysis-panel";
 import { ReviewPanel } from "./ui/review-panel";
 import { candidateIds } from "./search-ids";
 import { SearchBox } from "./ui/search";
@@ -92,6 +97,7 @@ class App {
   private readonly message: MessageBar;
   private readonly loadingChip: HTMLElement;
   private readonly review: ReviewController;
+  private readonly analysis: AnalysisController;
   /** Increases with every feature lookup, so that a slow answer cannot replace a newer one. */
   private lookup = 0;
 
@@ -116,6 +122,23 @@ class App {
       select: (id) => void this.review.select(id),
       locate: (key, elements) => void this.review.locate(key, elements),
       clearFocus: () => this.review.clearFocus(),
+    });
+    const analysisButton = el("button", {
+      type: "button",
+      class: "button button-small",
+      "data-testid": "analysis-open",
+      "aria-pressed": "false",
+    });
+    analysisButton.addEventListener("click", () => this.analysis.toggle());
+    const analysisPanel = new AnalysisPanel(lang, {
+      close: () => this.analysis.close(),
+      selectTool: (tool) => this.analysis.pressTool(tool),
+      setScenario: (layer) => this.analysis.setScenario(layer),
+      setSide: (side) => this.analysis.setSide(side),
+      setField: (field, value) => this.analysis.setField(field, value),
+      setOverlay: (shown) => this.analysis.setOverlay(shown),
+      submit: () => this.analysis.submit(),
+      clear: () => this.analysis.clear(),
     });
     const hint = el("p", { class: "hint" });
 
@@ -149,14 +172,22 @@ class App {
         "header",
         { class: "side-header" },
         el("div", { class: "brand" }, title, subtitle),
-        el("div", { class: "side-tools" }, reviewButton, langSwitch),
+        el("div", { class: "side-tools" }, reviewButton, analysisButton, langSwitch),
       ),
       search.element,
       this.message.element,
       this.tree.element,
       el("footer", { class: "side-footer" }, hint),
     );
-    const stage = el("main", { class: "stage" }, sceneElement, this.loadingChip, reviewPanel.element, this.info.element);
+    const stage = el(
+      "main",
+      { class: "stage" },
+      sceneElement,
+      this.loadingChip,
+      reviewPanel.element,
+      this.info.element,
+      analysisPanel.element,
+    );
     root.replaceChildren(side, stage);
 
     const renderTexts = (): void => {
@@ -169,6 +200,8 @@ class App {
       hint.textContent = lang.t("hint.click");
       reviewButton.textContent = lang.t("review.open");
       reviewButton.title = lang.t("review.openTitle");
+      analysisButton.textContent = analysisText(lang.lang, "analysis.open");
+      analysisButton.title = analysisText(lang.lang, "analysis.openTitle");
       this.loadingChip.textContent = lang.t("status.loadingTiles");
       this.viewer.homeButton.viewModel.tooltip = lang.t("home.tooltip");
     };
@@ -208,8 +241,52 @@ class App {
     this.review = new ReviewController(reviewPanel, reviewHost, hooks.review, {
       changed: (open) => reviewButton.setAttribute("aria-pressed", String(open)),
     });
+    this.analysis = this.createAnalysis(analysisPanel, (open) => {
+      analysisButton.setAttribute("aria-pressed", String(open));
+      stage.classList.toggle("analysis-open", open);
+    });
     lang.onChange(renderTexts);
     renderTexts();
+  }
+
+  /** The analysis tools: their scene drawing, the proposals they can add, window.__twin.analysis. */
+  private createAnalysis(panel: AnalysisPanel, changed: (open: boolean) => void): AnalysisController {
+    const hooks = this.hooks;
+    let scene: AnalysisScene | null = null;
+    const controller: AnalysisController = new AnalysisController(
+      panel,
+      {
+        get scene(): AnalysisScene {
+          if (scene === null) {
+            throw new Error("analysis scene used before it was made");
+          }
+          return scene;
+        },
+        proposals: () =>
+          this.layers
+            .all()
+            .filter((state) => isProposalKind(state.info.kind) && state.info.tilesetUrl !== null)
+            .map((state) => ({ id: state.info.id, title: state.info.title })),
+        reviewSelection: () => {
+          const review = hooks.review;
+          return review.selected !== null && review.loaded && review.layer !== null
+            ? { submission: review.selected, layer: review.layer }
+            : null;
+        },
+        error: (message) => recordError(hooks, message),
+      },
+      { changed },
+    );
+    scene = new AnalysisScene(
+      this.viewer,
+      this.layers,
+      this.settle,
+      controller.drawnHook,
+      (pick) => this.overlay.pickThrough(pick),
+      panel.element,
+    );
+    hooks.analysis = controller.hook;
+    return controller;
   }
 
   async start(): Promise<void> {
@@ -266,7 +343,13 @@ class App {
     const handler = viewer.screenSpaceEventHandler;
     handler.removeInputAction(ScreenSpaceEventType.LEFT_DOUBLE_CLICK);
     handler.setInputAction(
-      (click: { position: Cartesian2 }) => this.pick(click.position),
+      (click: { position: Cartesian2 }) => {
+        if (this.analysis.wantsClicks()) {
+          this.analysis.clickAt(click.position.x, click.position.y);
+        } else {
+          this.pick(click.position);
+        }
+      },
       ScreenSpaceEventType.LEFT_CLICK,
     );
     this.settle.start();

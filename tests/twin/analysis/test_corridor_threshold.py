@@ -178,7 +178,9 @@ def test_each_wedge_of_a_fan_has_its_own_plane() -> None:
     spec = CorridorSpec(vp, targets, threshold=PlaneThreshold(30.0), curvature=False)
     # in the second wedge, on the line from the eye to (750, -250): halfway out
     h = _at(spec, (375.0, -125.0), (500.0, 100.0), (750.0, -250.0), (-10.0, 0.0))
-    assert h[:3] == pytest.approx([11.6 + 0.5 * (30 - 11.6), 11.6 + 0.5 * (30 - 11.6), 30], abs=1e-3)
+    assert h[:3] == pytest.approx(
+        [11.6 + 0.5 * (30 - 11.6), 11.6 + 0.5 * (30 - 11.6), 30], abs=1e-3
+    )
     assert np.isnan(h[3])
 
 
