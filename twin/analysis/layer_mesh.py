@@ -27,7 +27,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 #: layer kinds with surfaces a ray can hit
-MESH_KINDS = frozenset({"buildings", "terrain", "ifc", "citymodel", "streets"})
+MESH_KINDS = frozenset({"buildings", "terrain", "bim", "streets"})
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ DROP_FROM_M = 2000.0
 GREEN_VIEW_DISTANCE_M = 300.0
 GREEN_AZIMUTH_STEP_DEG = 5.0
 GREEN_ELEVATION_BANDS_DEG = (0.0, 45.0, 5.0)
-WALL_KINDS = frozenset({"buildings", "ifc", "citymodel"})
+WALL_KINDS = frozenset({"buildings", "bim"})
 MAX_STATIONS = 20000
 _TREE = re.compile(r"(?<![a-z])trees?(?![a-z])|树", re.IGNORECASE)
 #: view rays per batch of stations
