@@ -143,3 +143,29 @@ def test_a_missing_ridge_file_is_an_error_naming_it(
         ]
     )
     assert code != 0 and "nope.geojson" in capsys.readouterr().err
+
+
+def test_a_corridor_lists_intruders_and_writes_its_max_height_surface(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tif = tmp_path / "limit.tif"
+    argv = [
+        "--data-dir",
+        str(data_dir),
+        "analyse",
+        "corridor",
+        "--viewpoint",
+        _point(-200, 30, 0),
+        "--target",
+        _point(800, 30, 0),
+        "--plane",
+        "20",
+        "--half-width",
+        "60",
+        "--max-height",
+        str(tif),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "最大侵入" in out and "futian:B" in out
+    assert tif.read_bytes()[:2] in (b"II", b"MM")

@@ -95,7 +95,18 @@ def _streets(r: dict[str, Any], zh: bool) -> list[str]:
     return lines
 
 
+def _corridor(r: dict[str, Any], zh: bool) -> list[str]:
+    rows = r["intrusions"]
+    if not rows:
+        return ["视廊未受侵入" if zh else "nothing intrudes into the corridor"]
+    head = "要素 最大侵入m 侵入体积m³" if zh else "feature max_intrusion_m volume_m3"
+    return [head] + [
+        f"  {i['feature_id']}  {i['max_intrusion_m']:.2f}  {i['volume_m3']:.0f}" for i in rows
+    ]
+
+
 RENDERERS: dict[str, Renderer] = {
+    "corridor": _corridor,
     "sightline": _sightline,
     "sunlight": _sunlight,
     "sky_view": _sky_view,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.analysis import report_text
+from twin.analysis.run_corridor import max_height_tif
 from twin.analysis.service import AnalysisService
 from twin.cli.publishing import backends
 from twin.errors import InvalidInputError
@@ -29,6 +30,28 @@ def register(sub: Any) -> None:
     s.add_argument("--to", dest="end", type=point_arg, required=True, metavar="LON,LAT,H")
     _common(s)
     s.set_defaults(handler=run, build=_sightline_body, method="sightline")
+
+    c = kinds.add_parser("corridor", help="protected view corridor (LVMF threshold plane)")
+    c.add_argument("--viewpoint", type=point_arg, required=True, metavar="LON,LAT,H")
+    c.add_argument(
+        "--target",
+        type=point_arg,
+        action="append",
+        required=True,
+        metavar="LON,LAT,H",
+        help="a landmark, or give left then right edges",
+    )
+    plane = c.add_mutually_exclusive_group(required=True)
+    plane.add_argument("--plane", type=float, metavar="H", help="threshold height at the target")
+    plane.add_argument("--clearance", type=float, metavar="M", help="metres below the sight line")
+    c.add_argument("--eye-height", type=float, default=1.6)
+    c.add_argument("--half-width", type=float, default=10.0, metavar="M")
+    c.add_argument("--cell", type=float, default=2.0, metavar="M")
+    c.add_argument(
+        "--max-height", type=Path, metavar="OUT.tif", help="write the max-height surface"
+    )
+    _common(c)
+    c.set_defaults(handler=run, build=_corridor_body, method="corridor")
 
     u = kinds.add_parser("sunlight", help="sunlight hours (日照) at points or on a building")
     where = u.add_mutually_exclusive_group(required=True)
@@ -144,6 +167,22 @@ def _read_json(path: Path, what: str) -> Any:
         raise InvalidInputError(f"{what}: {path} is not JSON") from None
 
 
+def _corridor_body(args: argparse.Namespace) -> dict[str, Any]:
+    if args.plane is not None:
+        threshold: dict[str, Any] = {"kind": "plane", "target_height_m": args.plane}
+    else:
+        threshold = {"kind": "clearance", "metres": args.clearance}
+    return {
+        "viewpoint": wire_point(args, args.viewpoint),
+        "targets": [wire_point(args, t) for t in args.target],
+        "threshold": threshold,
+        "eye_height_m": args.eye_height,
+        "half_width_m": args.half_width,
+        "cell_m": args.cell,
+        **_scope(args),
+    }
+
+
 def _sunlight_body(args: argparse.Namespace) -> dict[str, Any]:
     body: dict[str, Any] = {
         "window": args.window,
@@ -198,6 +237,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with backends(settings) as (store, catalog):
         service = AnalysisService.for_city(store, catalog)
         result = getattr(service, args.method)(body)
+        if getattr(args, "max_height", None) is not None:
+            args.max_height.write_bytes(max_height_tif(service, [result["id"]]))
         if getattr(args, "panorama", None) is not None:
             args.panorama.write_bytes(service.panorama(body))
     if args.json:
