@@ -12,7 +12,19 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from scene_api.context import SceneContext
 from scene_api.errors import install_error_handlers
-from scene_api.routers import analysis, features, health, layers, scene, submissions, tiles
+from scene_api.routers import (
+    analysis,
+    features,
+    health,
+    healthcheck,
+    layers,
+    ogc,
+    overlays,
+    scene,
+    search,
+    submissions,
+    tiles,
+)
 from scene_api.routers.viewer import mount_viewer
 from storage.factory import open_catalog, open_object_store
 from twin.settings import Settings
@@ -72,7 +84,9 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             expose_headers=["ETag", "Content-Encoding", "Content-Length"],
             max_age=600,
         )
-    for module in (layers, features, tiles, scene, health, submissions, analysis):
+    routers = (layers, features, tiles, scene, health, submissions, analysis)
+    routers += (ogc, search, healthcheck, overlays)
+    for module in routers:
         app.include_router(module.router)
     mount_viewer(app, viewer_dir)
     return app
