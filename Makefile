@@ -54,6 +54,8 @@ bench: python
 	$(BIN)/python -m bench.bench_ingest --n 20000,200000
 	$(BIN)/python -m bench.bench_ifc
 	$(BIN)/python -m bench.bench_review
+	$(BIN)/python -m bench.bench_rays
+	$(BIN)/python -m bench.bench_analysis
 	$(BIN)/python -m bench.bench_pointcloud
 	$(BIN)/python -m bench.bench_terrain
 	$(BIN)/python -m bench.bench_serve
