@@ -6,14 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from scene_api.audit_middleware import AuditMiddleware
 from scene_api.context import SceneContext
 from scene_api.errors import install_error_handlers
 from scene_api.routers import (
     analysis,
+    audit,
+    auth,
     features,
     health,
     healthcheck,
@@ -71,10 +75,13 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             {"name": "health", "description": "liveness of the backends"},
             {"name": "submissions", "description": "BIM submissions under review"},
             {"name": "analysis", "description": "sightlines, view corridors, sunlight, sky view"},
+            {"name": "auth", "description": "log in and out; who the caller is"},
+            {"name": "audit", "description": "the append-only log of every write (admins)"},
         ],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware, ctx=ctx)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -84,8 +91,8 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             expose_headers=["ETag", "Content-Encoding", "Content-Length"],
             max_age=600,
         )
-    routers = (layers, features, tiles, scene, health, submissions, analysis)
-    routers += (ogc, search, healthcheck, overlays)
+    routers: tuple[ModuleType, ...] = (layers, features, tiles, scene, health, submissions)
+    routers += (analysis, ogc, search, healthcheck, overlays, auth, audit)
     for module in routers:
         app.include_router(module.router)
     mount_viewer(app, viewer_dir)

@@ -13,6 +13,8 @@ from starlette.requests import Request
 
 from scene_api.services.hot_cache import HotCache
 from scene_api.services.tileset_cache import TilesetCache
+from storage.auth.audit import AuditLog
+from storage.auth.users import UserStore
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from twin.analysis.service import AnalysisService
@@ -27,9 +29,15 @@ class SceneContext:
     tilesets: TilesetCache = field(default_factory=TilesetCache)
     hot: HotCache = field(default_factory=HotCache)
     analysis: AnalysisService = field(init=False)
+    users: UserStore = field(init=False)
+    audit: AuditLog = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "analysis", AnalysisService.for_city(self.store, self.catalog))
+        auth = self.settings.auth
+        users = UserStore(self.catalog, policy=auth.throttle(), session_ttl_s=auth.session_ttl_s)
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "audit", AuditLog(self.catalog))
 
 
 async def get_ctx(request: Request) -> SceneContext:

@@ -40,7 +40,8 @@ async def twin_error_handler(request: Request, exc: Exception) -> JSONResponse:
         log.warning("backend unavailable: %s", exc.message, extra=extra)
     elif exc.http_status >= 500:
         log.error("request failed", extra=extra, exc_info=exc)
-    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

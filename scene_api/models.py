@@ -95,8 +95,12 @@ def error_responses(*statuses: int, by_ref: bool = False) -> dict[int | str, dic
         304: "not modified (If-None-Match matched)",
         307: "redirect to a presigned object-store URL",
         400: "invalid parameter, query or path",
+        401: "authentication required or invalid",
+        403: "the caller's roles do not allow this",
         404: "unknown layer, feature or object",
+        409: "conflicts with the current state",
         422: "a parameter is missing or out of range",
+        429: "too many requests: wait as Retry-After says",
         500: "internal error",
         503: "a backend is unavailable",
     }

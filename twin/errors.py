@@ -103,10 +103,28 @@ class ForbiddenError(TwinError, PermissionError):
     default_message = "not allowed"
 
 
+class TooManyRequestsError(TwinError):
+    """Throttled: ``retry_after_s`` says when to try again (the ``Retry-After`` header)."""
+
+    code = "too_many_requests"
+    http_status = 429
+    default_message = "too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class BackendUnavailableError(TwinError, ConnectionError):
     code = "backend_unavailable"
     http_status = 503
     default_message = "a storage backend is unavailable"
+    #: the hint a client gets (``Retry-After``): outages of a restarting service are short
+    headers = {"Retry-After": "5"}  # noqa: RUF012 - a constant, never mutated
 
 
 class StorageError(TwinError, OSError):

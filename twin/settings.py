@@ -9,12 +9,14 @@ Environment variables use the prefix ``TWIN_``; nested models use ``__``
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from twin.auth.throttle import ThrottlePolicy
 from twin.errors import ConfigError
 
 
@@ -97,10 +99,38 @@ class ApiToken(BaseModel):
 
 
 class AuthSettings(BaseModel):
-    """Write endpoints need a bearer token listed here (``TWIN_AUTH__TOKENS`` as JSON);
-    with none configured, every write is refused and reads stay open."""
+    """Who may write: local users (``twin users add``) who log in for a session, and API
+    clients with a bearer token listed here (``TWIN_AUTH__TOKENS`` as JSON). With neither,
+    every write is refused and reads stay open."""
 
     tokens: list[ApiToken] = Field(default_factory=list)
+    session_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)
+    #: mark the session cookie Secure (HTTPS only); off for plain-HTTP intranet installs
+    cookie_secure: bool = False
+    max_failures: int = Field(default=5, ge=1, le=100)
+    failure_window_s: int = Field(default=900, ge=1)
+    lockout_s: int = Field(default=900, ge=1)
+    max_failures_per_ip: int = Field(default=20, ge=1)
+    #: addresses or networks (CIDR) allowed to reach the server; empty: any
+    ip_allow: list[str] = Field(default_factory=list)
+
+    @field_validator("ip_allow")
+    @classmethod
+    def _networks(cls, nets: list[str]) -> list[str]:
+        for net in nets:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"ip_allow: {net!r} is not an address or network") from None
+        return nets
+
+    def throttle(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            max_failures=self.max_failures,
+            window_s=float(self.failure_window_s),
+            lockout_s=float(self.lockout_s),
+            max_failures_per_ip=self.max_failures_per_ip,
+        )
 
 
 class S3Location(BaseModel):

@@ -26,6 +26,7 @@ from twin.cli import (
     cmd_layers,
     cmd_review,
     cmd_serve,
+    cmd_users,
 )
 from twin.errors import TwinError
 from twin.logs import setup_logging
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_db,
         cmd_serve,
         cmd_demo,
+        cmd_users,
     ):
         module.register(sub)
     return parser
