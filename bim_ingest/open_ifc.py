@@ -24,6 +24,11 @@ log = logging.getLogger("twin.bim")
 SUPPORTED_SCHEMAS = ("IFC2X3", "IFC4", "IFC4X3")
 _HEAD = b"ISO-10303-21;"
 _TAIL = re.compile(rb"END-ISO-10303-21;\s*\Z")
+# A zip bomb guard: an IFC deflates 5-20x; more than 100x beyond 256 MiB is refused, and
+# bytes are counted as they inflate (the archive's stated sizes can lie).
+MAX_RATIO = 100
+RATIO_FREE_BYTES = 256 << 20
+MAX_INFLATED_BYTES = 8 << 30
 _SCHEMA = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 
 
@@ -39,6 +44,17 @@ def open_ifc(path: Path) -> Any:
     return _open_step(path, path.name)
 
 
+def inflate_limit(compressed_bytes: int) -> int:
+    return min(MAX_INFLATED_BYTES, max(RATIO_FREE_BYTES, MAX_RATIO * compressed_bytes))
+
+
+def _bomb(path: Path, limit: int) -> str:
+    return (
+        f"{path.name}: the archive inflates beyond {limit >> 20} MiB "
+        f"(over {MAX_RATIO}x its size): refused as a possible zip bomb"
+    )
+
+
 def _open_zip(path: Path) -> Any:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -48,10 +64,17 @@ def _open_zip(path: Path) -> Any:
                     f"{path.name}: an .ifczip must hold exactly one .ifc file "
                     f"(found {len(members)})"
                 )
+            limit = inflate_limit(path.stat().st_size)
+            if zf.getinfo(members[0]).file_size > limit:
+                raise InvalidInputError(_bomb(path, limit))
             with tempfile.TemporaryDirectory(prefix="twin-ifczip-") as tmp:
                 target = Path(tmp) / "model.ifc"
+                written = 0
                 with zf.open(members[0]) as src, target.open("wb") as dst:
                     while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > limit:
+                            raise InvalidInputError(_bomb(path, limit))
                         dst.write(chunk)
                 return _open_step(target, f"{path.name}!{Path(members[0]).name}")
     except zipfile.BadZipFile:

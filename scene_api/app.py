@@ -56,9 +56,11 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             "scene server starting",
             extra={"catalog": _scheme(ctx.catalog.url), "store": _scheme(ctx.store.url)},
         )
+        ctx.overlays.start()
         try:
             yield
         finally:
+            await ctx.overlays.stop()
             ctx.catalog.close()
             log.info("scene server stopped")
 

@@ -18,6 +18,7 @@ from storage.auth.users import UserStore
 from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from twin.analysis.service import AnalysisService
+from twin.overlays.hub import OverlayHub
 from twin.settings import Settings
 
 
@@ -31,6 +32,7 @@ class SceneContext:
     analysis: AnalysisService = field(init=False)
     users: UserStore = field(init=False)
     audit: AuditLog = field(init=False)
+    overlays: OverlayHub = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "analysis", AnalysisService.for_city(self.store, self.catalog))
@@ -38,6 +40,7 @@ class SceneContext:
         users = UserStore(self.catalog, policy=auth.throttle(), session_ttl_s=auth.session_ttl_s)
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "audit", AuditLog(self.catalog))
+        object.__setattr__(self, "overlays", OverlayHub.for_catalog(self.catalog))
 
 
 async def get_ctx(request: Request) -> SceneContext:

@@ -108,6 +108,19 @@ class SortKey:
     descending: bool = False
 
 
+#: the encodings of an OGC CQL2 filter
+Cql2Lang = Literal["cql2-text", "cql2-json"]
+
+
+@dataclass(frozen=True)
+class Cql2Filter:
+    """An OGC CQL2 filter as the client wrote it; the catalog parses and checks it against
+    the layer's attribute schema (``storage.catalog.cql2_plan``)."""
+
+    text: str
+    lang: Cql2Lang = "cql2-text"
+
+
 @dataclass(frozen=True)
 class FeatureQuery:
     layer: str
@@ -117,6 +130,8 @@ class FeatureQuery:
     sort: tuple[SortKey, ...] = ()
     limit: int = 100
     offset: int = 0
+    #: a CQL2 filter ANDed with the other conditions
+    cql2: Cql2Filter | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Ctx = Annotated[SceneContext, Depends(get_ctx)]
 @router.get(
     "",
     summary="Audit entries after a sequence number (admins only)",
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(400, 401, 403, 422, 503),
     response_model=None,
 )
 async def list_audit(

@@ -26,7 +26,7 @@ class LoginIn(BaseModel):
 @router.post(
     "/login",
     summary="Log in with a local user's name and password",
-    responses=error_responses(400, 401, 429),
+    responses=error_responses(400, 401, 422, 429, 503),
 )
 async def login(body: LoginIn, request: Request, ctx: Ctx) -> JSONResponse:
     request.state.audit_actor = body.username
@@ -54,7 +54,7 @@ async def login(body: LoginIn, request: Request, ctx: Ctx) -> JSONResponse:
     return response
 
 
-@router.post("/logout", summary="End this session", status_code=204)
+@router.post("/logout", summary="End this session", status_code=204, responses=error_responses(503))
 async def logout(request: Request, ctx: Ctx) -> Response:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     session = token.strip() if scheme.lower() == "bearer" else ""
@@ -66,13 +66,17 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     return response
 
 
-@router.get("/me", summary="Who the caller is", responses=error_responses(401))
+@router.get("/me", summary="Who the caller is", responses=error_responses(401, 503))
 async def me(request: Request, ctx: Ctx) -> dict[str, Any]:
     who = await run_in_threadpool(principal_of, request, ctx.settings)
     return {"user": who.user, "roles": sorted(who.roles), "department": who.department}
 
 
-@router.get("/status", summary="Whether logins are configured, and who the caller is if known")
+@router.get(
+    "/status",
+    summary="Whether logins are configured, and who the caller is if known",
+    responses=error_responses(503),
+)
 async def status(request: Request, ctx: Ctx) -> dict[str, Any]:
     who = await run_in_threadpool(find_principal, request, ctx.settings)
     users = await run_in_threadpool(ctx.users.count)

@@ -27,6 +27,11 @@ def principal_of(request: HTTPConnection, settings: Settings) -> Principal:
     principal = find_principal(request, settings)
     if principal is None:
         header = request.headers.get("authorization", "")
+        if not settings.auth.tokens and _no_users(request):
+            raise UnauthorizedError(
+                "writes are disabled: no users or API tokens are configured "
+                "(add one with `twin users add NAME --role ROLE`, or set TWIN_AUTH__TOKENS)"
+            )
         if header or request.cookies.get(SESSION_COOKIE):
             raise UnauthorizedError("the bearer token or session is not valid (or has expired)")
         raise UnauthorizedError(
@@ -69,6 +74,11 @@ def _session(request: HTTPConnection, token: str) -> Principal | None:
     if user is None:
         return None
     return Principal(user.name, frozenset(user.roles), user.department)
+
+
+def _no_users(request: HTTPConnection) -> bool:
+    users: UserStore | None = getattr(getattr(request.app.state, "ctx", None), "users", None)
+    return users is None or users.count() == 0
 
 
 def client_ip(request: HTTPConnection) -> str:

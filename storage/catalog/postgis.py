@@ -22,9 +22,10 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from storage.catalog.cql2_postgis import compile_expression
 from storage.catalog.migrate import Migration, load_migrations, run_migrations
-from storage.catalog.postgis_sql import FEATURE_COLUMNS, order_clause, where_clause
-from storage.catalog.query_plan import plan_query
+from storage.catalog.postgis_sql import FEATURE_COLUMNS, Clause, order_clause, where_clause
+from storage.catalog.query_plan import QueryPlan, plan_query
 from storage.catalog.rows import (
     REFUSED_ROWS,
     check_extent,
@@ -350,7 +351,7 @@ class PostGISCatalog:
             plan = plan_query(query, layer.attribute_schema)
             if layer.version is None:
                 return FeaturePage(features=(), total=0, limit=plan.limit, offset=plan.offset)
-            where = where_clause(plan, layer.version)
+            where = _conditions(plan, layer.version)
             count_sql = sql.Composed([sql.SQL("SELECT count(*) FROM features f WHERE "), where.sql])
             count_row = conn.execute(count_sql, where.params).fetchone()
             total = 0 if count_row is None else int(count_row[0])
@@ -370,6 +371,16 @@ class PostGISCatalog:
 
 
 # helpers ----------------------------------------------------------------------
+def _conditions(plan: QueryPlan, version: int) -> Clause:
+    """``where_clause`` and the plan's CQL2 expression."""
+    where = where_clause(plan, version)
+    if plan.expression is None:
+        return where
+    expr = compile_expression(plan.expression)
+    body = sql.Composed([where.sql, sql.SQL(" AND ("), expr.sql, sql.SQL(")")])
+    return Clause(body, (*where.params, *expr.params))
+
+
 def _layer(conn: Conn, layer_id: str, *, lock: bool = False) -> LayerRecord:
     row = conn.execute(_LAYER_BY_ID_LOCKED if lock else _LAYER_BY_ID, (layer_id,)).fetchone()
     if row is None:

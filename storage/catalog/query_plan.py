@@ -23,8 +23,10 @@ from typing import Any
 import shapely
 from shapely.errors import GEOSException
 
+from storage.catalog.cql2_plan import Expr, expression_window, plan_cql2
+from storage.catalog.fields import BUILTIN_TYPES, FieldRef, resolve_field
+from storage.catalog.fields import shown as _shown
 from twin.domain import (
-    BUILTIN_FIELDS,
     FILTER_OPS,
     AttributeType,
     BBox,
@@ -41,15 +43,6 @@ SQL_COMPARISON: Mapping[str, str] = {
     "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
 }  # fmt: skip
 
-BUILTIN_TYPES: Mapping[str, AttributeType] = {
-    "id": "string",
-    "class": "string",
-    "parent_id": "string",
-    "zmin": "number",
-    "zmax": "number",
-}
-assert set(BUILTIN_TYPES) == set(BUILTIN_FIELDS)
-
 _NULL_OPS = frozenset({"is_null", "is_not_null"})
 _EQUALITY_OPS = frozenset({"=", "!=", "in"}) | _NULL_OPS
 _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
@@ -59,13 +52,6 @@ OPS_BY_TYPE: Mapping[AttributeType, frozenset[str]] = {
     "number": _EQUALITY_OPS | _ORDER_OPS,
     "boolean": _EQUALITY_OPS,
 }
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    name: str
-    type: AttributeType
-    builtin: bool
 
 
 @dataclass(frozen=True)
@@ -92,6 +78,8 @@ class QueryPlan:
     sort: tuple[PlannedSort, ...]
     limit: int
     offset: int
+    #: the checked CQL2 filter (``FeatureQuery.cql2``), ANDed with the filters above
+    expression: Expr | None = None
 
     @property
     def polygon_wkb(self) -> bytes | None:
@@ -107,6 +95,10 @@ class QueryPlan:
         if self.polygon is not None:
             w, s, e, n = (float(v) for v in shapely.bounds(self.polygon))
             boxes.append((w, s, e, n))
+        if self.expression is not None:
+            box = expression_window(self.expression)
+            if box is not None:
+                boxes.append(box)
         if not boxes:
             return None
         return (
@@ -140,17 +132,8 @@ def plan_query(query: FeatureQuery, schema: Mapping[str, AttributeType]) -> Quer
         sort=sort,
         limit=query.limit,
         offset=query.offset,
+        expression=None if query.cql2 is None else plan_cql2(query.cql2, schema),
     )
-
-
-def resolve_field(name: object, schema: Mapping[str, AttributeType]) -> FieldRef:
-    if not isinstance(name, str):
-        raise InvalidQueryError("a field name must be a string")
-    if name in BUILTIN_TYPES:
-        return FieldRef(name=name, type=BUILTIN_TYPES[name], builtin=True)
-    if name in schema:
-        return FieldRef(name=name, type=schema[name], builtin=False)
-    raise InvalidQueryError(f"unknown field {_shown(name)}", field=name[:64])
 
 
 def _plan_filter(
@@ -245,6 +228,4 @@ def _parse_polygon(wkb: object) -> shapely.Geometry:
     return geom
 
 
-def _shown(name: str) -> str:
-    """A field name as it may appear in an error message: quoted, bounded."""
-    return repr(name if len(name) <= 64 else name[:61] + "...")
+__all__ = ["BUILTIN_TYPES", "FieldRef", "QueryPlan", "plan_query", "resolve_field"]

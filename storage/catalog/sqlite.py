@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from storage.catalog.cql2_sqlite import register_functions
 from storage.catalog.migrate import Migration, load_migrations, run_migrations, split_sqlite_script
 from storage.catalog.query_plan import plan_query
 from storage.catalog.rows import (
@@ -102,6 +103,7 @@ class SQLiteCatalog:
                 conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB: bulk loads, R*Tree
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA case_sensitive_like = ON")
+                register_functions(conn)  # twin_spatial, twin_instant of CQL2 filters
             except sqlite3.Error:
                 conn.close()
                 raise

@@ -15,15 +15,17 @@ import sqlite3
 import numpy as np
 import shapely
 
+from storage.catalog.cql2_sqlite import compile_expression
 from storage.catalog.query_plan import QueryPlan
 from storage.catalog.rows import feature_record
 from storage.catalog.sqlite_sql import (
     FEATURE_COLUMNS,
+    Clause,
     inside_clause,
     order_clause,
     where_clause,
 )
-from twin.domain import FeaturePage, FeatureRecord
+from twin.domain import BBox, FeaturePage, FeatureRecord
 
 
 def query_page(conn: sqlite3.Connection, plan: QueryPlan, version: int) -> FeaturePage:
@@ -35,8 +37,17 @@ def query_page(conn: sqlite3.Connection, plan: QueryPlan, version: int) -> Featu
     return _spatial_page(conn, plan, version)
 
 
+def _conditions(plan: QueryPlan, version: int, window: BBox | None) -> Clause:
+    """``where_clause`` and the plan's CQL2 expression (its spatial tests in SQL)."""
+    where = where_clause(plan, version, window)
+    if plan.expression is None:
+        return where
+    expr = compile_expression(plan.expression)
+    return Clause(f"{where.sql} AND ({expr.sql})", (*where.params, *expr.params))
+
+
 def _plain_page(conn: sqlite3.Connection, plan: QueryPlan, version: int) -> FeaturePage:
-    where = where_clause(plan, version, None)
+    where = _conditions(plan, version, None)
     order = order_clause(plan)
     # S608: every piece of SQL text below is a constant of sqlite_sql; values are bound
     count_sql = "SELECT count(*) FROM features f WHERE " + where.sql  # noqa: S608
@@ -54,7 +65,7 @@ def _plain_page(conn: sqlite3.Connection, plan: QueryPlan, version: int) -> Feat
 
 def _spatial_page(conn: sqlite3.Connection, plan: QueryPlan, version: int) -> FeaturePage:
     window = plan.window()
-    where = where_clause(plan, version, window)
+    where = _conditions(plan, version, window)
     order = order_clause(plan)
     if plan.polygon is None and plan.bbox is not None:
         inside = inside_clause(plan.bbox)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from scene_api import create_app
+from scene_api.server import settings_to_json
 from twin.settings import Settings
 
 START_TIMEOUT_S = 30.0
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -25,8 +32,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings, *, viewer_dir: Path | None = None) -> Iterator[str]:
-    """Yields the base URL (ending in '/') of ``create_app(settings)`` served by uvicorn."""
+def live_server(
+    settings: Settings, *, viewer_dir: Path | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Yields the base URL (ending in '/') of ``create_app(settings)`` served by uvicorn.
+
+    ``workers`` > 1: ``scene_api.server.run`` in a child process, whose uvicorn starts that
+    many worker processes (no ``viewer_dir`` then: the workers build the app themselves).
+    """
+    if workers > 1:
+        if viewer_dir is not None:
+            raise ValueError("a server with several workers serves no viewer directory")
+        with _live_workers(settings, workers) as base:
+            yield base
+        return
     app = create_app(settings, viewer_dir=viewer_dir)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -46,3 +65,44 @@ def live_server(settings: Settings, *, viewer_dir: Path | None = None) -> Iterat
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def _live_workers(settings: Settings, workers: int) -> Iterator[str]:
+    port = _free_port()
+    script = (
+        "import os\n"
+        "from scene_api.server import run, settings_from_json\n"
+        f"run(settings_from_json(os.environ['TEST_SETTINGS']), '127.0.0.1', {port}, {workers})\n"
+    )
+    env = {**os.environ, "TEST_SETTINGS": settings_to_json(settings)}
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            base = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + START_TIMEOUT_S * 2
+            while not _healthy(base):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")[-4000:]
+                    raise RuntimeError(
+                        f"the scene server with {workers} workers did not start:\n{output}"
+                    )
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False

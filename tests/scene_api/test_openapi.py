@@ -2,7 +2,20 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 
-from scene_api.routers import analysis, features, health, layers, scene, submissions, tiles
+from scene_api.routers import (
+    analysis,
+    audit,
+    auth,
+    features,
+    health,
+    layers,
+    ogc,
+    overlays,
+    scene,
+    search,
+    submissions,
+    tiles,
+)
 from tests.scene_api.conftest import Served
 
 EXPECTED_PATHS = {
@@ -38,6 +51,20 @@ EXPECTED_PATHS = {
     "/api/analysis/corridor/{corridor_id}",
     "/api/analysis/corridor/{corridor_id}/max-height.tif",
     "/api/analysis/corridor/{corridor_id}/max-height.png",
+    "/ogc",
+    "/ogc/conformance",
+    "/ogc/collections",
+    "/ogc/collections/{layer}",
+    "/ogc/collections/{layer}/queryables",
+    "/ogc/collections/{layer}/items",
+    "/ogc/collections/{layer}/items/{feature_id}",
+    "/api/search",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/me",
+    "/api/auth/status",
+    "/api/audit",
+    "/api/overlays/events",
 }
 #: the only writes: a BIM submission's lifecycle (they need a bearer token)
 WRITES = {
@@ -46,6 +73,8 @@ WRITES = {
     ("/api/submissions/{submission_id}/opinions", "post"),
     ("/api/submissions/{submission_id}/bcf", "post"),
 }
+#: logging in and out: writes, open to anyone (they are how one authenticates)
+SESSIONS = {("/api/auth/login", "post"), ("/api/auth/logout", "post")}
 #: analyses: POST for their bodies, but they compute and store nothing (open like reads)
 COMPUTES = {
     ("/api/analysis/sightline", "post"),
@@ -63,7 +92,20 @@ def test_openapi_documents_every_route(served: Served) -> None:
     assert set(doc["paths"]) == EXPECTED_PATHS
     routes = {
         route.path_format
-        for module in (features, health, layers, scene, tiles, submissions, analysis)
+        for module in (
+            features,
+            health,
+            layers,
+            scene,
+            tiles,
+            submissions,
+            analysis,
+            ogc,
+            search,
+            auth,
+            audit,
+            overlays,
+        )
         for route in module.router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
     }
@@ -75,7 +117,10 @@ def test_every_operation_has_a_summary_a_tag_and_error_responses(served: Served)
     error_ref = "#/components/schemas/ErrorModel"
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
-            assert method == "get" or (path, method) in WRITES | COMPUTES, (path, method)
+            assert method == "get" or (path, method) in WRITES | COMPUTES | SESSIONS, (
+                path,
+                method,
+            )
             if (path, method) in WRITES:
                 assert "401" in operation["responses"] and "403" in operation["responses"]
             assert operation["summary"], path

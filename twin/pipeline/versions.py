@@ -15,6 +15,7 @@ from storage.catalog.protocol import Catalog
 from storage.objects.protocol import ObjectStore
 from twin.domain import BBox
 from twin.naming import version_prefix
+from twin.search.index_layer import sync_layer_index_safely
 
 log = logging.getLogger("twin.pipeline")
 
@@ -59,6 +60,7 @@ def remove_stale_versions(
         if v not in keep:
             log.info("removing stale version", extra={"layer": layer, "version": v})
             abandon_version(layer, v, store, catalog)
+    sync_layer_index_safely(layer, catalog)  # the search labels follow the current version
 
 
 def put_tileset(store: ObjectStore, prefix: str, doc: dict[str, Any]) -> tuple[str, int]:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
+from shapely.errors import GEOSException
 
 from twin.domain import AttributeType
 from twin.errors import CRSError, IngestError, InvalidInputError
@@ -127,6 +128,11 @@ def read_vector(path: Path, source_layer: str | None = None) -> gpd.GeoDataFrame
         return gpd.read_file(
             path, engine="pyogrio", layer=source_layer, use_arrow=True, fid_as_index=True
         )
+    except GEOSException as exc:  # e.g. a ring that does not close because of NaN
+        raise InvalidInputError(
+            f"cannot read {path.name}: a geometry is not valid WKB/GeoJSON ({exc}); "
+            "look for NaN or missing coordinates"
+        ) from exc
     except (ValueError, OSError, RuntimeError) as exc:
         # pyogrio/arrow errors name the problem; keep only the first line, without paths
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -296,6 +302,9 @@ def load_footprints(
             "not_polygonal",
             f"geometry is a {shapely.get_type_id(geoms[i])} type, not a polygon",
         )
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    for i in np.unique(owner[~np.isfinite(coords).all(axis=1)]):
+        reject(int(i), "non_finite_coordinates", "geometry has NaN or infinite coordinates")
     if shapely.has_z(geoms[keep]).any():
         geoms = shapely.force_2d(geoms)
 
