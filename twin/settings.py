@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, urlparse
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -98,6 +99,24 @@ class ApiToken(BaseModel):
         return roles
 
 
+class OidcSettings(BaseModel):
+    """OpenID Connect login (authorization code flow with PKCE); off unless ``issuer`` is set."""
+
+    issuer: str | None = None  # e.g. https://sso.example.gov.cn/realms/city
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    scopes: str = "openid profile email"
+    #: the claim holding the user's roles (a list or a space-separated string)
+    role_claim: str = "roles"
+    #: identity-provider role -> twin role; unmapped provider roles are ignored
+    role_map: dict[str, str] = Field(default_factory=dict)
+    #: roles every OIDC user gets (besides the mapped ones)
+    default_roles: list[str] = Field(default_factory=lambda: ["viewer"])
+    department_claim: str = "department"
+    #: the callback URL registered with the provider; None: derived from the request
+    redirect_url: str | None = None
+
+
 class AuthSettings(BaseModel):
     """Who may write: local users (``twin users add``) who log in for a session, and API
     clients with a bearer token listed here (``TWIN_AUTH__TOKENS`` as JSON). With neither,
@@ -113,6 +132,11 @@ class AuthSettings(BaseModel):
     max_failures_per_ip: int = Field(default=20, ge=1)
     #: addresses or networks (CIDR) allowed to reach the server; empty: any
     ip_allow: list[str] = Field(default_factory=list)
+    #: who may read without logging in. auto: anyone when users or tokens exist (layers
+    #: with a read permission are still filtered), only loopback clients when none exist
+    #: (the embedded demo); all: anyone; localhost: loopback clients only; none: nobody
+    anonymous_read: Literal["auto", "all", "localhost", "none"] = "auto"
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     @field_validator("ip_allow")
     @classmethod
@@ -131,6 +155,19 @@ class AuthSettings(BaseModel):
             lockout_s=float(self.lockout_s),
             max_failures_per_ip=self.max_failures_per_ip,
         )
+
+
+class HealthcheckSettings(BaseModel):
+    """City health-check (城市体检) data: problems, projects, indicators."""
+
+    #: the bureau's time zone: "today" for due dates, overdue and idle land
+    timezone: str = "Asia/Shanghai"
+    #: a YAML stage definition replacing the shipped one (twin/healthcheck/stages.yaml)
+    stages_file: Path | None = None
+    #: how often the server looks for a new day to sweep overdue items (s)
+    sweep_interval_s: int = Field(default=300, ge=1)
+    max_photo_mb: int = Field(default=20, ge=1, le=500)
+    max_import_mb: int = Field(default=100, ge=1)
 
 
 class S3Location(BaseModel):
@@ -157,6 +194,7 @@ class Settings(BaseSettings):
     tiling: TilingSettings = Field(default_factory=TilingSettings)
     bim: BimSettings = Field(default_factory=BimSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    healthcheck: HealthcheckSettings = Field(default_factory=HealthcheckSettings)
 
     @property
     def catalog_url(self) -> str:
