@@ -18,6 +18,8 @@ import { fetchChildren } from "./bim-api";
 import { BimController } from "./bim-controller";
 import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
 import { homeExtent, sphereAroundBBox } from "./geo";
+import { healthText } from "./health-i18n";
+import { ProjectsController } from "./health-projects";
 import { isPointCloudKind, isTerrainKind, orderLayers } from "./layer-kinds";
 import { isBimKind } from "./layer-metadata";
 import { fetchFeatureGeometry, overlayShapes } from "./overlay-geometry";
@@ -98,6 +100,7 @@ class App {
   private readonly loadingChip: HTMLElement;
   private readonly review: ReviewController;
   private readonly analysis: AnalysisController;
+  private readonly projects: ProjectsController;
   /** Increases with every feature lookup, so that a slow answer cannot replace a newer one. */
   private lookup = 0;
 
@@ -140,6 +143,14 @@ class App {
       submit: () => this.analysis.submit(),
       clear: () => this.analysis.clear(),
     });
+    const projectsButton = el("button", {
+      type: "button",
+      class: "button button-small",
+      "data-testid": "projects-open",
+      "aria-pressed": "false",
+    });
+    projectsButton.addEventListener("click", () => this.projects.toggle());
+    const commandLink = el("a", { class: "button button-small", "data-testid": "command-open", href: "?mode=command" });
     const hint = el("p", { class: "hint" });
 
     this.message = new MessageBar(lang);
@@ -172,7 +183,7 @@ class App {
         "header",
         { class: "side-header" },
         el("div", { class: "brand" }, title, subtitle),
-        el("div", { class: "side-tools" }, reviewButton, analysisButton, langSwitch),
+        el("div", { class: "side-tools" }, reviewButton, analysisButton, projectsButton, commandLink, langSwitch),
       ),
       search.element,
       this.message.element,
@@ -202,6 +213,10 @@ class App {
       reviewButton.title = lang.t("review.openTitle");
       analysisButton.textContent = analysisText(lang.lang, "analysis.open");
       analysisButton.title = analysisText(lang.lang, "analysis.openTitle");
+      projectsButton.textContent = healthText(lang.lang, "project.open");
+      projectsButton.title = healthText(lang.lang, "project.openTitle");
+      commandLink.textContent = healthText(lang.lang, "command.open");
+      commandLink.href = `?mode=command&lang=${encodeURIComponent(lang.lang)}`;
       this.loadingChip.textContent = lang.t("status.loadingTiles");
       this.viewer.homeButton.viewModel.tooltip = lang.t("home.tooltip");
     };
@@ -245,6 +260,11 @@ class App {
       analysisButton.setAttribute("aria-pressed", String(open));
       stage.classList.toggle("analysis-open", open);
     });
+    this.projects = new ProjectsController(this.viewer, lang, {
+      changed: (open) => projectsButton.setAttribute("aria-pressed", String(open)),
+      redraw: () => this.settle.kick(),
+    });
+    stage.append(this.projects.panel.element);
     lang.onChange(renderTexts);
     renderTexts();
   }
@@ -431,6 +451,11 @@ class App {
   private pick(position: Cartesian2): void {
     const picked: unknown = this.overlay.pickThrough(() => this.viewer.scene.pick(position));
     this.message.clear();
+    const project = this.projects.pickedProject(picked);
+    if (project !== null) {
+      void this.projects.select(project.id);
+      return;
+    }
     const layer = this.layers.layerOfTileset(pickedTileset(picked));
     this.hooks.lastPickedLayer = layer?.info.id ?? null;
     if (layer !== undefined && isTerrainKind(layer.info.kind)) {
