@@ -1,0 +1,1 @@
+"""Health-check storage: indicators, problems, projects, their links and history."""
