@@ -1,7 +1,13 @@
 """The PostGIS catalog: footprints as geometry(Geometry, 4326) with a GiST index.
 
 Connections come from a psycopg 3 ``ConnectionPool`` opened on first use (the
-constructor does no I/O) and closed by ``close()``. Rows load with ``COPY``
+constructor does no I/O) and closed by ``close()``. When the database goes away (a
+restart), a request waits for a pooled connection in slices of ``probe_s``; after each
+slice a direct connection probes the server (one probe per ``probe_s`` for all threads),
+and an unreachable server fails the request at once with ``BackendUnavailableError``
+instead of after the whole pool timeout. The pool gives up a reconnection after
+``reconnect_timeout_s`` and starts again on the next request, so its back-off never
+outlasts a short outage by much. Rows load with ``COPY``
 (footprints as hex EWKB). Each operation is one transaction; queries run in a
 REPEATABLE READ snapshot so that their count and page agree.
 """
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from itertools import repeat
@@ -90,6 +97,8 @@ class PostGISCatalog:
         max_size: int = 4,
         connect_timeout_s: float = 10.0,
         pool_timeout_s: float = 30.0,
+        probe_s: float = 1.0,
+        reconnect_timeout_s: float = 10.0,
     ) -> None:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("a PostGIS catalog URL looks like postgresql://user@host/db")
@@ -98,6 +107,10 @@ class PostGISCatalog:
         self._max_size = max_size
         self._connect_timeout = max(1, math.ceil(connect_timeout_s))
         self._pool_timeout_s = pool_timeout_s
+        self._probe_s = probe_s
+        self._reconnect_timeout_s = reconnect_timeout_s
+        self._probe_lock = threading.Lock()
+        self._probed: tuple[float, bool] = (-math.inf, True)  # (when, reachable)
         self._lock = threading.Lock()
         self._pool: ConnectionPool[Conn] | None = None
 
@@ -123,6 +136,7 @@ class PostGISCatalog:
                 timeout=self._pool_timeout_s,
                 kwargs={"connect_timeout": self._connect_timeout},
                 check=ConnectionPool.check_connection,
+                reconnect_timeout=self._reconnect_timeout_s,
                 name="twin-catalog",
             )
             try:
@@ -133,14 +147,43 @@ class PostGISCatalog:
             self._pool = pool
             return pool
 
+    def _reachable(self) -> bool:
+        """Whether a direct connection succeeds (asked at most once per ``probe_s``)."""
+        with self._probe_lock:
+            when, reachable = self._probed
+            if time.monotonic() - when < self._probe_s:
+                return reachable
+            try:
+                psycopg.connect(self.url, connect_timeout=self._connect_timeout).close()
+                reachable = True
+            except psycopg.Error:
+                reachable = False
+            self._probed = (time.monotonic(), reachable)
+            return reachable
+
+    def _getconn(self, pool: ConnectionPool[Conn]) -> Conn:
+        """A pooled connection: wait while the server is busy, fail fast while it is down."""
+        deadline = time.monotonic() + self._pool_timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return pool.getconn(timeout=max(0.01, min(self._probe_s, left)))
+            except PoolTimeout:
+                if left <= self._probe_s or not self._reachable():
+                    raise BackendUnavailableError(_UNREACHABLE) from None
+
     @contextmanager
     def _tx(self, *, snapshot: bool = False) -> Iterator[Conn]:
         pool = self._get_pool()
         try:
-            with pool.connection() as conn:
-                if snapshot:
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                yield conn
+            conn = self._getconn(pool)
+            try:
+                with conn:  # commit, or roll back on an error
+                    if snapshot:
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    yield conn
+            finally:
+                pool.putconn(conn)  # a broken connection is replaced by the pool
         except PoolTimeout as exc:
             raise BackendUnavailableError(_UNREACHABLE) from exc
         except psycopg.OperationalError as exc:
