@@ -24,6 +24,8 @@ from scene_api.routers import (
     layers,
     ogc,
     overlays,
+    problems,
+    projects,
     scene,
     search,
     submissions,
@@ -31,6 +33,7 @@ from scene_api.routers import (
 )
 from scene_api.routers.viewer import mount_viewer
 from storage.factory import open_catalog, open_object_store
+from twin.healthcheck.sweep_loop import DailySweep
 from twin.settings import Settings
 
 log = logging.getLogger("scene_api")
@@ -57,9 +60,15 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             extra={"catalog": _scheme(ctx.catalog.url), "store": _scheme(ctx.store.url)},
         )
         ctx.overlays.start()
+        sweep = DailySweep(
+            lambda: ctx.health.sweep(), ctx.health.today, settings.healthcheck.sweep_interval_s
+        )
+        app.state.healthcheck_sweep = sweep
+        sweep.start()
         try:
             yield
         finally:
+            await sweep.stop()
             await ctx.overlays.stop()
             ctx.catalog.close()
             log.info("scene server stopped")
@@ -95,6 +104,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
         )
     routers: tuple[ModuleType, ...] = (layers, features, tiles, scene, health, submissions)
     routers += (analysis, ogc, search, healthcheck, overlays, auth, audit)
+    routers += (problems, projects)
     for module in routers:
         app.include_router(module.router)
     mount_viewer(app, viewer_dir)

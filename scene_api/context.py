@@ -7,6 +7,7 @@ through the ``get_ctx`` dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import cast
 
 from starlette.requests import Request
@@ -16,8 +17,11 @@ from scene_api.services.tileset_cache import TilesetCache
 from storage.auth.audit import AuditLog
 from storage.auth.users import UserStore
 from storage.catalog.protocol import Catalog
+from storage.healthcheck.store import HealthStore
 from storage.objects.protocol import ObjectStore
 from twin.analysis.service import AnalysisService
+from twin.healthcheck.clock import local_today
+from twin.healthcheck.stages import load_stages
 from twin.overlays.hub import OverlayHub
 from twin.settings import Settings
 
@@ -41,6 +45,18 @@ class SceneContext:
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "audit", AuditLog(self.catalog))
         object.__setattr__(self, "overlays", OverlayHub.for_catalog(self.catalog))
+
+    @cached_property
+    def health(self) -> HealthStore:
+        """The health-check store, built on first use (it reads the stage definition)."""
+        hc = self.settings.healthcheck
+        return HealthStore(
+            self.catalog,
+            self.store,
+            load_stages(hc.stages_file),
+            local_today(hc.timezone),
+            max_photo_mb=hc.max_photo_mb,
+        )
 
 
 async def get_ctx(request: Request) -> SceneContext:

@@ -134,3 +134,17 @@ def point_geometry(fields: Mapping[str, Any], where: str) -> dict[str, Any] | No
     if lon is None or lat is None:
         raise bad(where, "lon" if lon is None else "lat", "lon and lat are given together")
     return geometry({"type": "Point", "coordinates": [lon, lat]}, where)
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``"w,s,e,n"`` in WGS84 → a tuple, or None; 400 when malformed."""
+    if text is None or not text.strip():
+        return None
+    parts = text.split(",")
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInputError("bbox: expected four numbers w,s,e,n", column="bbox") from None
+    if not all(math.isfinite(c) for c in (w, s, e, n)) or w > e or s > n:
+        raise InvalidInputError("bbox: expected w,s,e,n with w <= e and s <= n", column="bbox")
+    return w, s, e, n

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Literal, TypedDict
+from typing import Literal
 
 import shapely.geometry
+from typing_extensions import TypedDict  # pydantic (FastAPI responses) needs it on 3.11
 
 from twin.healthcheck.records import IndicatorValue, Problem, Project
 from twin.healthcheck.rules import (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
+
+from typing_extensions import TypedDict  # pydantic (FastAPI responses) needs it on 3.11
 
 from twin.healthcheck.records import HistoryEntry, IndicatorValue, Problem, Project
 from twin.healthcheck.rules import compute_overdue, indicator_status, is_idle, problem_overdue

@@ -1,0 +1,46 @@
+"""Who may change health-check data: roles per action, and the department rule.
+
+A ``department_editor`` or ``district_reporter`` whose principal names a department may
+change only items of that department (a new item without a department becomes theirs).
+``admin`` passes everything, and so does a role of the action that is not department-bound
+(a planner, a reviewer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twin.errors import ForbiddenError
+from twin.submissions.principal import Principal
+
+INDICATOR_WRITE = ("planner", "department_editor")
+IMPORT = ("planner", "department_editor")
+PROBLEM_CREATE = ("planner", "department_editor")
+PROBLEM_UPDATE = ("planner", "department_editor", "district_reporter")
+RECHECK = ("planner", "reviewer")
+PROJECT_WRITE = ("planner", "department_editor")
+PROGRESS = ("district_reporter", "department_editor", "planner")
+SWEEP = ("admin",)
+DEPARTMENT_BOUND = frozenset({"department_editor", "district_reporter"})
+
+
+def bound_department(who: Principal, allowed: Sequence[str]) -> str | None:
+    """The department ``who`` is limited to for this action, or None (not limited)."""
+    if "admin" in who.roles or not who.department:
+        return None
+    free = (set(allowed) - DEPARTMENT_BOUND) & who.roles
+    return None if free else who.department
+
+
+def check_department(who: Principal, allowed: Sequence[str], what: str, *departments: str) -> None:
+    """Raise ``ForbiddenError`` when ``who`` is limited to a department and any of
+    ``departments`` (the item's, before and after the change) is another one."""
+    mine = bound_department(who, allowed)
+    if mine is None:
+        return
+    for department in departments:
+        if department != mine:
+            raise ForbiddenError(
+                f"{what}: {who.user} may change only items of {mine}, not of "
+                f"{department or 'no department'}"
+            )
