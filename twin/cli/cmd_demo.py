@@ -29,7 +29,9 @@ def register(sub: Any) -> None:
 
 
 def build_demo(settings: Settings, buildings: int, seed: int) -> int:
-    """Terrain, the city standing on it, a BIM proposal, street objects and a street scan."""
+    """Terrain, the city standing on it, a BIM proposal, street objects, a street scan and
+    the health-check data (indicators, problems, renewal projects) placed in the city."""
+    from twin.cli.cmd_healthcheck import load_demo as load_demo_healthcheck
     from twin.cli.demo_layers import build_scan, build_streets, build_terrain
     from twin.cli.publishing import publish_with_settings
     from twin.demo_city import generate_demo_city
@@ -68,6 +70,7 @@ def build_demo(settings: Settings, buildings: int, seed: int) -> int:
     build_proposal(settings, folder, buildings, seed, terrain)
     build_streets(settings, folder, city, seed, terrain)
     build_scan(settings, folder, buildings, seed)
+    load_demo_healthcheck(settings, city, seed)
     return result.feature_count
 
 

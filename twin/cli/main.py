@@ -22,6 +22,7 @@ from twin.cli import (
     cmd_db,
     cmd_demo,
     cmd_export,
+    cmd_healthcheck,
     cmd_ingest,
     cmd_layers,
     cmd_review,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_serve,
         cmd_demo,
         cmd_users,
+        cmd_healthcheck,
     ):
         module.register(sub)
     return parser

@@ -118,7 +118,7 @@ def _totals(summary: SummaryOut, styles: dict[str, ParagraphStyle]) -> Table:
 def _indicators(
     values: Sequence[IndicatorValue], styles: dict[str, ParagraphStyle]
 ) -> list[Flowable]:
-    latest = latest_values(values)
+    latest = sorted(latest_values(values), key=lambda v: (v.code, v.area_kind, v.area))
     if not latest:
         return _none("暂无指标数据 (no indicators)", styles)
     rows, fills = [], []
@@ -156,7 +156,7 @@ def _problems(
             for p in late[:MAX_LIST]]  # fmt: skip
     headers = ["编号", "问题", "区", "责任部门", "期限", "逾期天数", "严重程度"]
     fills = [(6, i, "#FFC7CE") for i, p in enumerate(late[:MAX_LIST]) if p.severity >= 3]
-    table = _table(headers, rows, [24, 52, 20, 32, 20, 16, 16], styles, fills)
+    table = _table(headers, rows, [24, 48, 16, 34, 20, 19, 19], styles, fills)
     return [table, *_more(len(late), styles)]
 
 
