@@ -23,6 +23,7 @@ from scene_api.routers import (
     healthcheck,
     layers,
     ogc,
+    oidc,
     overlays,
     problems,
     projects,
@@ -103,7 +104,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             max_age=600,
         )
     routers: tuple[ModuleType, ...] = (layers, features, tiles, scene, health, submissions)
-    routers += (analysis, ogc, search, healthcheck, overlays, auth, audit)
+    routers += (analysis, ogc, search, healthcheck, overlays, auth, oidc, audit)
     routers += (problems, projects)
     for module in routers:
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
 from scene_api.services.identity import SESSION_COOKIE, client_ip, find_principal, principal_of
+from twin.auth.oidc import enabled as oidc_enabled
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 Ctx = Annotated[SceneContext, Depends(get_ctx)]
@@ -83,6 +84,7 @@ async def status(request: Request, ctx: Ctx) -> dict[str, Any]:
     return {
         "users_configured": users > 0,
         "tokens_configured": bool(ctx.settings.auth.tokens),
+        "oidc_enabled": oidc_enabled(ctx.settings.auth.oidc),  # /api/auth/oidc/login
         "user": who.user if who else None,
         "roles": sorted(who.roles) if who else [],
     }

@@ -4,6 +4,11 @@ Session tokens are random (32 bytes, URL-safe) and only their SHA-256 is stored,
 copy of the database does not hold usable tokens. Logins are throttled per user name
 and per address (``twin.auth.throttle``): a locked key answers ``TooManyRequestsError``
 with the seconds to wait, without checking the password.
+
+External users sign in through single sign-on (OpenID Connect, ``twin.auth.oidc``): their
+record holds ``!oidc:<hash of issuer and subject>`` where a password hash would be, which
+no password verifies and which ties the record to that provider's subject, never to a
+name; they get sessions exactly like password users, and have no password login.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from typing import Any
 
 from storage.auth.sql import CatalogSQL, from_json, now_text
 from storage.catalog.protocol import Catalog
+from twin.auth.oidc import ExternalIdentity
 from twin.auth.passwords import hash_password, needs_rehash, verify_password
 from twin.auth.throttle import ThrottlePolicy, horizon_s, retry_after_s, throttle_keys
 from twin.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     TooManyRequestsError,
@@ -42,6 +49,7 @@ _UPDATES = {
     "disabled": "UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?",
     "roles": "UPDATE users SET roles = ?, department = ?, updated_at = ? WHERE name = ?",
 }
+EXTERNAL_MARK = "!"  # starts the password_hash of an external user: no argon2 hash does
 _SESSION_USER = (
     "SELECT u.name, u.roles, u.department, u.password_hash, u.disabled, u.created_at, "
     "u.updated_at FROM sessions s JOIN users u ON u.name = s.user_name "
@@ -62,6 +70,7 @@ class User:
     disabled: bool
     created_at: str
     updated_at: str
+    external: bool = False  # signs in through single sign-on; no password
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,8 @@ class UserStore:
             return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])
 
     def set_password(self, name: str, password: str) -> None:
+        if self.get(name).external:
+            raise ConflictError(f"user {name!r} signs in through single sign-on: no password")
         digest = hash_password(password)
         with self._db.tx() as conn:
             self._update(conn, name, "password", digest)
@@ -154,9 +165,7 @@ class UserStore:
     def set_roles(self, name: str, roles: tuple[str, ...], department: str | None) -> None:
         roles = check_roles(roles)
         with self._db.tx() as conn:
-            self._update(
-                conn, name, "roles = ?, department = ?", json.dumps(list(roles)), department
-            )
+            self._update(conn, name, "roles", json.dumps(list(roles)), department)
 
     def _update(self, conn: Any, name: str, what: str, *values: object) -> None:
         sql = self._db.sql(_UPDATES[what])
@@ -181,27 +190,71 @@ class UserStore:
             )
         row = self._row(name)
         stored = str(row[3]) if row is not None else None
+        if stored is not None and stored.startswith(EXTERNAL_MARK):
+            stored = None  # an external user: no password works (checked at the same cost)
         if not verify_password(stored, password) or row is None or bool(row[4]):
             self._fail(user_key, ip_key, now)
             raise UnauthorizedError("wrong user name or password, or the user is disabled")
         assert stored is not None
         if needs_rehash(stored):
             self.set_password(name, password)
-        token = secrets.token_urlsafe(32)
-        expires = now + self.session_ttl_s
         with self._db.tx() as conn:
             conn.execute(
                 self._db.sql("DELETE FROM login_failures WHERE throttle_key = ?"), (user_key,)
             )
-            conn.execute(self._db.sql("DELETE FROM sessions WHERE expires_at < ?"), (now,))
-            conn.execute(
-                self._db.sql(
-                    "INSERT INTO sessions (token_hash, user_name, created_at, expires_at, ip) "
-                    "VALUES (?, ?, ?, ?, ?)"
-                ),
-                (token_hash(token), name, now, expires, ip),
-            )
-        return Session(token, _user(row), expires)
+            return self._new_session(conn, _user(row), ip, now)
+
+    def login_external(self, identity: ExternalIdentity, ip: str) -> Session:
+        """A session for a user the identity provider vouched for.
+
+        The first login creates the user under the first free name of ``identity.names``
+        (a password user's name is never taken over); every login sets the roles and
+        department the provider gives now. A disabled user is refused.
+        """
+        mark = EXTERNAL_MARK + identity.key
+        roles = check_roles(identity.roles)
+        now = time.time()
+        with self._db.tx() as conn:
+            row = conn.execute(
+                self._db.sql(_SELECT + " WHERE password_hash = ?"), (mark,)
+            ).fetchone()
+            stamp = now_text()
+            if row is None:
+                name = self._free_name(conn, identity.names)
+                conn.execute(
+                    self._db.sql(_INSERT),
+                    (name, json.dumps(list(roles)), identity.department, mark, False, stamp, stamp),
+                )
+            elif bool(row[4]):
+                raise ForbiddenError(f"user {row[0]!r} is disabled")
+            else:
+                name = str(row[0])
+                conn.execute(
+                    self._db.sql(_UPDATES["roles"]),
+                    (json.dumps(list(roles)), identity.department, stamp, name),
+                )
+            found = conn.execute(self._db.sql(_SELECT + " WHERE name = ?"), (name,)).fetchone()
+            return self._new_session(conn, _user(tuple(found)), ip, now)
+
+    def _free_name(self, conn: Any, names: tuple[str, ...]) -> str:
+        for name in names:
+            taken = conn.execute(self._db.sql("SELECT 1 FROM users WHERE name = ?"), (name,))
+            if _NAME.match(name) and taken.fetchone() is None:
+                return name
+        raise ConflictError("no free local user name for this single sign-on user")
+
+    def _new_session(self, conn: Any, user: User, ip: str, now: float) -> Session:
+        token = secrets.token_urlsafe(32)
+        expires = now + self.session_ttl_s
+        conn.execute(self._db.sql("DELETE FROM sessions WHERE expires_at < ?"), (now,))
+        conn.execute(
+            self._db.sql(
+                "INSERT INTO sessions (token_hash, user_name, created_at, expires_at, ip) "
+                "VALUES (?, ?, ?, ?, ?)"
+            ),
+            (token_hash(token), user.name, now, expires, ip),
+        )
+        return Session(token, user, expires)
 
     def _locked_for(self, user_key: str, ip_key: str, now: float) -> int:
         since = now - horizon_s(self.policy)
@@ -255,4 +308,5 @@ def _user(row: tuple[object, ...]) -> User:
         disabled=bool(row[4]),
         created_at=str(row[5]),
         updated_at=str(row[6]),
+        external=str(row[3]).startswith(EXTERNAL_MARK),
     )
