@@ -163,7 +163,6 @@ def _plain(value: Any) -> Any:
 
 def read_gpkg_rows(path: Path, kind: Kind) -> list[Row]:
     import pyogrio
-    from pyogrio.errors import DataSourceError
 
     name = path.name
     try:
@@ -177,7 +176,7 @@ def read_gpkg_rows(path: Path, kind: Kind) -> list[Row]:
         frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
     except InvalidInputError:
         raise
-    except (DataSourceError, OSError, RuntimeError, ValueError):
+    except Exception:  # DataSourceError and GDAL's other refusals of a damaged file
         raise InvalidInputError(f"{name}: not a readable GeoPackage") from None
     has_geometry = "geometry" in frame.columns and info.get("geometry_type") is not None
     crs = None

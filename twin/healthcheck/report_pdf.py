@@ -36,6 +36,7 @@ from twin.healthcheck.summary import SummaryOut, latest_values
 
 FONT = "STSong-Light"
 MAX_LIST = 500  # rows of a list printed; the rest are counted
+MAX_CELL = 200  # characters of a cell (a table row must fit on a page)
 STATUS_COLOUR = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 STATUS_ZH = {"green": "达标", "amber": "接近", "red": "未达标"}
 HEADER_BG = colors.HexColor("#DDE4EE")
@@ -61,8 +62,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape("" if text is None else str(text)), style)
+def _p(text: Any, style: ParagraphStyle, limit: int | None = None) -> Paragraph:
+    """A paragraph of plain text (escaped); ``limit`` cuts a long one short."""
+    out = "" if text is None else str(text)
+    if limit is not None and len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return Paragraph(escape(out), style)
 
 
 def _num(value: float | None) -> str:
@@ -80,7 +85,8 @@ def _table(
 ) -> Table:
     """A table of paragraphs (long Chinese text wraps); ``fills``: (column, row, colour)."""
     cell = styles["cell"]
-    data = [[_p(h, cell) for h in headers]] + [[_p(v, cell) for v in row] for row in rows]
+    data = [[_p(h, cell) for h in headers]]
+    data += [[_p(v, cell, MAX_CELL) for v in row] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     commands: list[Any] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),

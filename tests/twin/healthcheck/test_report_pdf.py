@@ -73,3 +73,12 @@ def test_an_empty_report_still_renders() -> None:
     summary = build_summary([], [], [], STAGES, TODAY)
     text = _text(render_report_pdf(summary, [], [], [], STAGES))
     assert "暂无指标数据" in text and "无逾期或闲置项目" in text
+
+
+def test_a_very_long_title_is_cut_short_and_the_report_still_fits() -> None:
+    long = build_problem({"id": "P-9", "title": "占道经营" * 2000, "severity": 2,
+                          "due_date": TODAY - timedelta(days=1), "geometry": POINT})  # fmt: skip
+    summary = build_summary([long], [], [], STAGES, TODAY)
+    text = _text(render_report_pdf(summary, [], [long], [], STAGES))
+    assert "占道经营占道经营" in text and "…" in text
+    assert text.count("占道经营") < 100
