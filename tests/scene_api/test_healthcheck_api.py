@@ -21,7 +21,7 @@ from storage.factory import open_catalog
 from storage.healthcheck.store import HealthStore
 from tests.scene_api.live_server import live_server
 from tests.scene_api.overlay_clients import open_client, receive_events
-from tests.storage.hc_helpers import JPEG, PNG, Clock, counts, problem, square
+from tests.storage.hc_helpers import JPEG, PNG, Clock, problem, snapshot, square
 from twin.healthcheck.stages import load_stages
 from twin.settings import ApiToken, AuthSettings, Settings
 
@@ -149,7 +149,7 @@ def test_the_loop_through_the_api_and_refusals_leave_nothing_behind(
     assert _problem(client).status_code == 409
     assert _project(client, problem_ids=["p1"]).status_code == 201
     assert client.get("/api/problems/p1").json()["properties"]["project_ids"] == ["j1"]
-    before = counts(catalog)
+    before = snapshot(catalog)
     recheck = "/api/problems/p1/recheck"
     for refused in (
         client.post(recheck, json={"passed": True}, headers=auth("reviewer")),
@@ -166,7 +166,7 @@ def test_the_loop_through_the_api_and_refusals_leave_nothing_behind(
         client.post("/api/problems", json={"title": "no place"}, headers=auth("planner")),
     ):
         assert bad.status_code == 400, bad.text
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     for stage in ("supply", "construction", "completion"):
         clock.day += timedelta(days=30)
         r = client.post(
@@ -223,7 +223,7 @@ def test_photos_are_stored_and_served_and_bad_ones_refused(
         [up.json()["name"]],
     )
     catalog = _catalog(client)
-    before = counts(catalog)
+    before = snapshot(catalog)
     for name, data in (
         ("notes.jpg", b"plain text, not a photo"),
         ("a/../../b.png", PNG),
@@ -233,7 +233,7 @@ def test_photos_are_stored_and_served_and_bad_ones_refused(
         r = client.post(url, files={"file": (name, data, "image/png")}, headers=auth("reporter"))
         assert r.status_code == 400, (name, r.text)
     assert client.post(url, files={"file": ("a.png", PNG, "image/png")}).status_code == 401
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     assert client.get("/api/projects/j1/photos/nothing.png").status_code == 404
     assert _problem(client).status_code == 201
     p_up = client.post(

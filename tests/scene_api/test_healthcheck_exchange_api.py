@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.scene_api.test_healthcheck_api import D, auth, build, clock  # noqa: F401
-from tests.storage.hc_helpers import counts
+from tests.storage.hc_helpers import snapshot
 from twin.healthcheck.io_xlsx import write_indicators_xlsx
 from twin.healthcheck.records import IndicatorValue
 
@@ -46,14 +46,14 @@ def test_problems_import_all_or_nothing_and_by_department(
     assert _post(client, "问题.geojson", good, "problems", "viewer").status_code == 403
     assert client.post(IMPORT, files={"file": ("a.geojson", good)},
                        data={"kind": "problems"}).status_code == 401  # fmt: skip
-    before = counts(catalog)
+    before = snapshot(catalog)
     bad = _geojson(_problem("W-1"), _problem("W-2", 严重程度=7))
     refused = _post(client, "问题.geojson", bad, "problems", "planner")
     assert refused.status_code == 400 and "严重程度" in refused.json()["description"]
     other = _post(client, "问题.geojson", good, "problems", "parks")  # 园林局 importing 水务局's
     assert other.status_code == 403
     assert _post(client, "notes.txt", b"hello", "problems", "planner").status_code == 400
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     done = _post(client, "问题.geojson", good, "problems", "water")
     assert done.status_code == 200, done.text
     assert done.json() == {"indicators": 0, "problems": 2, "projects": 0}

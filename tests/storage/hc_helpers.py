@@ -70,18 +70,25 @@ def project(jid: str = "j1", started: date = date(2026, 1, 1), **kw: Any) -> Pro
     return Project(**base)
 
 
+TABLES = ("hc_problems", "hc_projects", "hc_links", "hc_history", "hc_indicators",
+          "overlay_events")  # fmt: skip
+
+
 def counts(catalog: Catalog) -> dict[str, int]:
     out = {}
     with catalog.transaction() as conn:
-        for table in (
-            "hc_problems",
-            "hc_projects",
-            "hc_links",
-            "hc_history",
-            "hc_indicators",
-            "overlay_events",
-        ):
+        for table in TABLES:
             out[table] = int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return out
+
+
+def snapshot(catalog: Catalog) -> dict[str, list[str]]:
+    """Every row of the health-check tables and the event log, for "nothing changed"."""
+    out = {}
+    with catalog.transaction() as conn:
+        for table in TABLES:
+            found = conn.execute(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted(repr(tuple(row)) for row in found)
     return out
 
 

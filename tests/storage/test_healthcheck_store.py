@@ -14,7 +14,17 @@ from storage.catalog.protocol import Catalog
 from storage.factory import open_catalog, open_object_store
 from storage.healthcheck.store import HealthStore
 from storage.objects.protocol import ObjectStore
-from tests.storage.hc_helpers import JPEG, PNG, Clock, counts, events, make_store, problem, project
+from tests.storage.hc_helpers import (
+    JPEG,
+    PNG,
+    Clock,
+    counts,
+    events,
+    make_store,
+    problem,
+    project,
+    snapshot,
+)
 from twin.errors import ConflictError, InvalidInputError, NotFoundError
 from twin.healthcheck.records import IndicatorValue
 from twin.healthcheck.wire import problem_feature, project_feature
@@ -66,10 +76,10 @@ def test_problems_are_created_listed_filtered_and_refused_twice(
     assert [p.id for p in store.list_problems(severity=3)] == ["p1"]
     assert [p.id for p in store.list_problems(bbox=(114.4, 30.4, 114.6, 30.6))] == ["p2"]
     assert store.list_problems(status="closed") == []
-    before = counts(catalog)
+    before = snapshot(catalog)
     with pytest.raises(ConflictError):
         store.create_problem(problem("p1"), "planner1")
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     with pytest.raises(NotFoundError):
         store.get_problem("nope")
     history = store.history("problem", "p1")
@@ -90,10 +100,10 @@ def test_the_loop_closes_a_problem_only_by_a_passing_recheck_after_completion(
         lambda: store.recheck_problem("p1", True, "reviewer1", "looks fine"),
         lambda: store.update_project("j1", {"stage": "construction"}, "u"),  # skips 供地
     ):
-        before = counts(catalog)
+        before = snapshot(catalog)
         with pytest.raises(ConflictError):
             refused()
-        assert counts(catalog) == before
+        assert snapshot(catalog) == before
     assert store.get_problem("p1").status == "open"
     store.update_problem("p1", {"status": "in_progress"}, "district1", "work started")
     for stage in ("supply", "construction"):
@@ -112,14 +122,14 @@ def test_the_loop_closes_a_problem_only_by_a_passing_recheck_after_completion(
     assert closed.status == "closed"
     actions = [h.action for h in store.history("problem", "p1")]
     assert actions[-3:] == ["recheck_failed", "updated", "recheck_passed"]
-    before = counts(catalog)
+    before = snapshot(catalog)
     with pytest.raises(ConflictError):
         store.update_problem("p1", {"status": "open"}, "u")
     with pytest.raises(ConflictError):
         store.recheck_problem("p1", True, "reviewer1", "")
     with pytest.raises(ConflictError):
         store.update_project("j1", {"stage": "construction"}, "u")  # no going back
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
 
 
 def test_every_change_and_its_event_carry_the_full_feature(
@@ -145,7 +155,7 @@ def test_every_change_and_its_event_carry_the_full_feature(
 def test_bad_fields_are_refused_with_nothing_written(store: HealthStore, catalog: Catalog) -> None:
     store.create_problem(problem("p1"), "planner1")
     store.create_project(project("j1"), "planner1")
-    before = counts(catalog)
+    before = snapshot(catalog)
     with pytest.raises(InvalidInputError):
         store.update_problem("p1", {"severity": 7}, "u")
     with pytest.raises(InvalidInputError):
@@ -156,7 +166,7 @@ def test_bad_fields_are_refused_with_nothing_written(store: HealthStore, catalog
         store.update_project("j1", {"stage": "demolition"}, "u")
     with pytest.raises(InvalidInputError):
         store.report_progress("j1", stage=None, percent=120, note="", actor="u")
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
 
 
 def test_a_stage_with_a_365_day_limit_is_in_time_on_day_365_and_overdue_on_366(
@@ -173,10 +183,10 @@ def test_a_stage_with_a_365_day_limit_is_in_time_on_day_365_and_overdue_on_366(
     result = store.sweep()
     assert [(c["id"], c["action"]) for c in result["raised"]] == [("j1", "overdue")]
     assert store.get_project("j1").overdue_flag == "overdue:supply@2025-03-10"
-    before = counts(catalog)
+    before = snapshot(catalog)
     again = store.sweep()
     assert (again["as_of"], again["raised"], again["cleared"]) == (clock.day.isoformat(), [], [])
-    assert counts(catalog) == before  # a second sweep the same day appends nothing
+    assert snapshot(catalog) == before  # a second sweep the same day appends nothing
     store.report_progress("j1", stage="construction", percent=5, note="开工", actor="d1")
     moved = store.get_project("j1")
     assert moved.overdue_flag is None and moved.stage_started == clock.day  # cleared on change
@@ -266,7 +276,7 @@ def test_photos_are_stored_served_back_and_bad_ones_refused(
     assert store.get_problem("p1").photos == (name,)
     assert store.open_photo("problems", "p1", name) == (PNG, "image/png")
     assert store.history("problem", "p1")[-1].data["photos"] == [name]
-    before = counts(catalog)
+    before = snapshot(catalog)
     stored = sorted(o.key for o in objects.list("healthcheck/"))
     for bad_name, data in (
         ("notes.png", b"just some text"),  # not an image
@@ -281,7 +291,7 @@ def test_photos_are_stored_served_back_and_bad_ones_refused(
         small.add_photo("problems", "p1", "big.jpg", JPEG + b"\x00" * (1 << 20), "district1")
     with pytest.raises(NotFoundError):
         store.add_photo("problems", "nope", "a.png", PNG, "district1")
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     assert sorted(o.key for o in objects.list("healthcheck/")) == stored
     with pytest.raises(NotFoundError):
         store.open_photo("problems", "p1", "other.png")
@@ -304,7 +314,7 @@ def test_indicators_upsert_by_code_year_and_area(store: HealthStore, catalog: Ca
 
 def test_an_import_is_all_or_nothing(store: HealthStore, catalog: Catalog) -> None:
     store.create_problem(problem("p0"), "planner1")
-    before = counts(catalog)
+    before = snapshot(catalog)
     with pytest.raises(InvalidInputError):
         store.import_batch(
             [_indicator(20.0)],
@@ -312,10 +322,10 @@ def test_an_import_is_all_or_nothing(store: HealthStore, catalog: Catalog) -> No
             [project("j1", problem_ids=("p1", "missing"))],
             "cli:admin",
         )
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     with pytest.raises(ConflictError):  # an import cannot close a problem either
         store.import_batch([], [problem("p1"), problem("p0", status="closed")], [], "cli:admin")
-    assert counts(catalog) == before
+    assert snapshot(catalog) == before
     done = store.import_batch(
         [_indicator(20.0)],
         [problem("p1"), replace(problem("p0"), title="改名")],
