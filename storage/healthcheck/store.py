@@ -19,7 +19,12 @@ from storage.healthcheck import photos as ph
 from storage.healthcheck import rows
 from storage.healthcheck.reads import Reads
 from storage.healthcheck.sweeper import sweep_all
-from storage.healthcheck.tx import Tx, integrity_errors
+from storage.healthcheck.tx import (
+    ProblemNotFoundError,
+    ProjectNotFoundError,
+    Tx,
+    integrity_errors,
+)
 from storage.healthcheck.writes import (
     Rules,
     insert_problem,
@@ -40,6 +45,8 @@ from twin.healthcheck.records import HistoryEntry, IndicatorValue, Problem, Proj
 from twin.healthcheck.stages import Stages
 from twin.healthcheck.summary import SummaryOut, build_summary
 from twin.healthcheck.wire import ImportCounts, SweepResult, indicator_out
+
+__all__ = ["HealthStore", "ProblemNotFoundError", "ProjectNotFoundError"]
 
 DEFAULT_MAX_PHOTO_MB = 20
 
