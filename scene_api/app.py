@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from scene_api.audit_middleware import AuditMiddleware
 from scene_api.context import SceneContext
 from scene_api.errors import install_error_handlers
+from scene_api.read_gate import ReadGate
 from scene_api.routers import (
     analysis,
     audit,
@@ -25,6 +26,7 @@ from scene_api.routers import (
     ogc,
     oidc,
     overlays,
+    permissions,
     problems,
     projects,
     scene,
@@ -93,6 +95,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    app.add_middleware(ReadGate, ctx=ctx)  # inside the audit: refused writes are recorded
     app.add_middleware(AuditMiddleware, ctx=ctx)
     if settings.server.cors_origins:
         app.add_middleware(
@@ -104,7 +107,7 @@ def create_app(settings: Settings, *, viewer_dir: Path | None = None) -> FastAPI
             max_age=600,
         )
     routers: tuple[ModuleType, ...] = (layers, features, tiles, scene, health, submissions)
-    routers += (analysis, ogc, search, healthcheck, overlays, auth, oidc, audit)
+    routers += (analysis, ogc, search, healthcheck, overlays, auth, oidc, audit, permissions)
     routers += (problems, projects)
     for module in routers:
         app.include_router(module.router)

@@ -12,6 +12,7 @@ from typing import cast
 
 from starlette.requests import Request
 
+from scene_api.services.access import LayerAccess
 from scene_api.services.hot_cache import HotCache
 from scene_api.services.tileset_cache import TilesetCache
 from storage.auth.audit import AuditLog
@@ -37,6 +38,7 @@ class SceneContext:
     users: UserStore = field(init=False)
     audit: AuditLog = field(init=False)
     overlays: OverlayHub = field(init=False)
+    access: LayerAccess = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "analysis", AnalysisService.for_city(self.store, self.catalog))
@@ -45,6 +47,7 @@ class SceneContext:
         object.__setattr__(self, "users", users)
         object.__setattr__(self, "audit", AuditLog(self.catalog))
         object.__setattr__(self, "overlays", OverlayHub.for_catalog(self.catalog))
+        object.__setattr__(self, "access", LayerAccess(self.catalog))
 
     @cached_property
     def health(self) -> HealthStore:

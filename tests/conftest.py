@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.services import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, PostGIS, seaweedfs
-from twin.settings import Settings
+from twin.settings import AuthSettings, Settings
 
 
 def _shared_data() -> Path:
@@ -63,8 +63,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Settings for a fresh, empty catalog and object store on the chosen backend."""
     data_dir = tmp_path / "twin-data"
+    # Starlette's TestClient calls from the host "testclient", not from loopback: the
+    # product default ("auto": loopback only until users exist) would refuse its reads.
+    # Tests of that default (tests/scene_api/test_access_matrix.py) set it themselves.
+    auth = AuthSettings(anonymous_read="all")
     if backend == "embedded":
-        return Settings(data_dir=data_dir, log_json=False)
+        return Settings(data_dir=data_dir, log_json=False, auth=auth)
     pg: PostGIS = request.getfixturevalue("postgis")
     endpoint: str = request.getfixturevalue("s3_endpoint")
     prefix = uuid.uuid4().hex[:12]
@@ -75,4 +79,5 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         s3_access_key=S3_ACCESS_KEY,  # type: ignore[arg-type]
         s3_secret_key=S3_SECRET_KEY,  # type: ignore[arg-type]
         log_json=False,
+        auth=auth,
     )

@@ -18,6 +18,7 @@ from scene_api.routers.analysis_models import (
     StreetsIn,
     SunlightIn,
 )
+from scene_api.services import access
 from scene_api.services.identity import principal_of
 from twin.analysis import run_corridor
 from twin.analysis.service import AnalysisService
@@ -35,9 +36,10 @@ def _service(ctx: SceneContext) -> AnalysisService:
     return ctx.analysis
 
 
-def _body(model: Any) -> dict[str, Any]:
+def _body(model: Any, request: Request, ctx: SceneContext) -> dict[str, Any]:
+    """The request as a dict, limited to the layers the caller may read."""
     out: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True)
-    return out
+    return access.analysis_body(request, ctx, out)
 
 
 @router.post(
@@ -47,8 +49,8 @@ def _body(model: Any) -> dict[str, Any]:
     "crosses, nearest first, with the distance and the point where the line enters it.",
     responses=ERRORS,
 )
-def sightline(body: SightlineIn, ctx: Ctx) -> dict[str, Any]:
-    return _service(ctx).sightline(_body(body))
+def sightline(body: SightlineIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    return _service(ctx).sightline(_body(body, request, ctx))
 
 
 @router.post(
@@ -60,8 +62,8 @@ def sightline(body: SightlineIn, ctx: Ctx) -> dict[str, Any]:
     "With `building` its facades are sampled every `spacing_m`.",
     responses=ERRORS,
 )
-def sunlight(body: SunlightIn, ctx: Ctx) -> dict[str, Any]:
-    return _service(ctx).sunlight(_body(body))
+def sunlight(body: SunlightIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    return _service(ctx).sunlight(_body(body, request, ctx))
 
 
 @router.post(
@@ -71,8 +73,8 @@ def sunlight(body: SunlightIn, ctx: Ctx) -> dict[str, Any]:
     "(1 in the open; 0.447 at the centre of a street canyon as high as it is wide).",
     responses=ERRORS,
 )
-def sky_view(body: SkyViewIn, ctx: Ctx) -> dict[str, Any]:
-    return _service(ctx).sky_view(_body(body))
+def sky_view(body: SkyViewIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    return _service(ctx).sky_view(_body(body, request, ctx))
 
 
 @router.post(
@@ -83,8 +85,8 @@ def sky_view(body: SkyViewIn, ctx: Ctx) -> dict[str, Any]:
     "mean sky view factor and the green view ratio at stations along it.",
     responses=ERRORS,
 )
-def streets(body: StreetsIn, ctx: Ctx) -> dict[str, Any]:
-    return _service(ctx).streets(_body(body))
+def streets(body: StreetsIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    return _service(ctx).streets(_body(body, request, ctx))
 
 
 @router.post(
@@ -95,8 +97,8 @@ def streets(body: StreetsIn, ctx: Ctx) -> dict[str, Any]:
     "features hiding the rest.",
     responses=ERRORS,
 )
-def skyline(body: SkylineIn, ctx: Ctx) -> dict[str, Any]:
-    return _service(ctx).skyline(_body(body))
+def skyline(body: SkylineIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    return _service(ctx).skyline(_body(body, request, ctx))
 
 
 @router.post(
@@ -108,8 +110,8 @@ def skyline(body: SkylineIn, ctx: Ctx) -> dict[str, Any]:
         **error_responses(400, 404, 422, 500, 503, by_ref=True),
     },
 )
-def panorama(body: SkylineIn, ctx: Ctx) -> Response:
-    return Response(_service(ctx).panorama(_body(body)), media_type="image/png")
+def panorama(body: SkylineIn, request: Request, ctx: Ctx) -> Response:
+    return Response(_service(ctx).panorama(_body(body, request, ctx)), media_type="image/png")
 
 
 @router.post(
@@ -129,7 +131,7 @@ def corridor(body: CorridorIn, request: Request, ctx: Ctx) -> dict[str, Any]:
         principal = principal_of(request, ctx.settings)
         principal.require(SAVERS, "saving a corridor")
         saved_by = principal.user
-    return _service(ctx).corridor(_body(body), saved_by=saved_by)
+    return _service(ctx).corridor(_body(body, request, ctx), saved_by=saved_by)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from scene_api.context import SceneContext, get_ctx, root_path
 from scene_api.models import FeatureCollectionModel, FeatureModel, error_responses
+from scene_api.services import access
 from scene_api.services import features as service
 from scene_api.services.filters import SYNTAX_DOC
 from scene_api.services.geojson import GEOJSON_TYPE, feature_collection
@@ -63,6 +64,7 @@ def feature_children(
     offset: Annotated[int, Query(ge=0)] = 0,
     layer: LayerParam = None,
 ) -> GeoJSONResponse:
+    layer = access.feature_layer(request, ctx, feature_id, layer)
     page = service.children(ctx.catalog, feature_id, limit=limit, offset=offset, layer=layer)
     return GeoJSONResponse(feature_collection(page, str(request.url)))
 
@@ -81,6 +83,7 @@ def get_feature(
     feature_id: Annotated[str, Path(description="feature id, e.g. delft:B123")],
     layer: LayerParam = None,
 ) -> FeatureOut:
+    layer = access.feature_layer(request, ctx, feature_id, layer)
     return service.get_feature(ctx.catalog, feature_id, root_path(request), layer)
 
 
@@ -115,5 +118,6 @@ def query_features(
         limit=limit,
         offset=offset,
     )
+    access.require_read(request, ctx, layer)
     page = service.query_features(ctx.catalog, layer, params)
     return GeoJSONResponse(feature_collection(page, str(request.url)))

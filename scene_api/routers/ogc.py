@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
+from scene_api.services import access
 from scene_api.services import ogc_documents as docs
 from scene_api.services import ogc_items as items
 
@@ -60,7 +61,9 @@ def conformance() -> docs.Conformance:
     responses=error_responses(500, 503),
 )
 def collections(request: Request, ctx: Ctx) -> docs.Collections:
-    return docs.collections(ctx.catalog.list_layers(), _base(request))
+    hide = access.hidden(request, ctx)
+    layers = [x for x in ctx.catalog.list_layers() if x.id not in hide]
+    return docs.collections(layers, _base(request))
 
 
 @router.get(
@@ -69,6 +72,7 @@ def collections(request: Request, ctx: Ctx) -> docs.Collections:
     responses=error_responses(404, 422, 500, 503),
 )
 def collection(request: Request, ctx: Ctx, layer: LayerPath) -> docs.Collection:
+    access.require_read(request, ctx, layer)
     return docs.collection(ctx.catalog.get_layer(layer), _base(request))
 
 
@@ -79,6 +83,7 @@ def collection(request: Request, ctx: Ctx, layer: LayerPath) -> docs.Collection:
     responses=error_responses(404, 422, 500, 503, by_ref=True),
 )
 def queryables(request: Request, ctx: Ctx, layer: LayerPath) -> SchemaJSONResponse:
+    access.require_read(request, ctx, layer)
     record = ctx.catalog.get_layer(layer)
     return SchemaJSONResponse(docs.queryables(record, _base(request)))
 
@@ -112,6 +117,7 @@ def get_items(
         limit=limit,
         offset=offset,
     )
+    access.require_read(request, ctx, layer)
     page = items.query_items(ctx.catalog, layer, params)
     body = items.items_document(page, str(request.url), _base(request), layer)
     return GeoJSONResponse(body)
@@ -132,6 +138,7 @@ def get_item(
     layer: LayerPath,
     feature_id: Annotated[str, Path(description="feature id")],
 ) -> GeoJSONResponse:
+    access.require_read(request, ctx, layer)
     ctx.catalog.get_layer(layer)
     feature = ctx.catalog.get_feature(feature_id, layer)
     return GeoJSONResponse(items.item_document(feature, _base(request)))

@@ -21,8 +21,9 @@ from scene_api.routers.tiles import (
     LayerId,
     TilePath,
     conditions_of,
-    tile_response,
+    guarded,
 )
+from scene_api.services import access
 from scene_api.services import tiles as tile_service
 from scene_api.services.negotiation import etag_matches, short_lived, strong_etag
 from scene_api.services.scene import scene_tileset_bytes
@@ -49,12 +50,12 @@ Ctx = Annotated[SceneContext, Depends(get_ctx)]
 )
 @router.head("/tileset.json", include_in_schema=False)
 def scene_tileset(request: Request, ctx: Ctx) -> Response:
-    body = scene_tileset_bytes(ctx.catalog)
+    body = scene_tileset_bytes(ctx.catalog, access.hidden(request, ctx))
     etag = strong_etag("s", hashlib.sha256(body).hexdigest()[:32])
-    headers = {
-        "ETag": etag,
-        "Cache-Control": short_lived(ctx.settings.server.tileset_max_age_s),
-    }
+    cache = short_lived(ctx.settings.server.tileset_max_age_s)
+    if ctx.access.policies():  # some layer is restricted: the scene differs per caller
+        cache = access.private_cache_control(cache)
+    headers = {"ETag": etag, "Cache-Control": cache}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
@@ -73,7 +74,8 @@ def scene_tileset(request: Request, ctx: Ctx) -> Response:
 )
 @router.head("/layers/{layer}/tileset.json", include_in_schema=False)
 def scene_layer_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
-    return tile_response(tile_service.live_tileset(ctx, layer, conditions_of(request)))
+    cond = conditions_of(request)
+    return guarded(request, ctx, layer, lambda: tile_service.live_tileset(ctx, layer, cond))
 
 
 @router.get(
@@ -90,8 +92,10 @@ def scene_layer_versioned_content(
     version: Annotated[int, Path(ge=1, description="layer version")],
     path: TilePath,
 ) -> Response:
-    reply = tile_service.content(ctx, layer, path, version, conditions_of(request))
-    return tile_response(reply)
+    cond = conditions_of(request)
+    return guarded(
+        request, ctx, layer, lambda: tile_service.content(ctx, layer, path, version, cond)
+    )
 
 
 @router.get(
@@ -104,4 +108,5 @@ def scene_layer_versioned_content(
 def scene_layer_current_content(
     request: Request, ctx: Ctx, layer: LayerId, path: TilePath
 ) -> Response:
-    return tile_response(tile_service.content(ctx, layer, path, None, conditions_of(request)))
+    cond = conditions_of(request)
+    return guarded(request, ctx, layer, lambda: tile_service.content(ctx, layer, path, None, cond))

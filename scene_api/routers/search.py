@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
+from scene_api.services import access
 from storage.search.store import SearchStore
 from twin.search.parse_query import MAX_LIMIT, MAX_QUERY_CHARS, parse_query
 from twin.search.records import SearchResponse
@@ -45,6 +46,7 @@ class SearchResponseModel(BaseModel):
     responses=error_responses(400, 422, 500, 503),
 )
 def search(
+    request: Request,
     ctx: Ctx,
     q: Annotated[
         str | None, Query(description=f"what to look for, 1 to {MAX_QUERY_CHARS} characters")
@@ -55,4 +57,4 @@ def search(
     ] = None,
 ) -> SearchResponse:
     query = parse_query(q, layer=layer, limit=limit)
-    return search_layers(SearchStore(ctx.catalog), query)
+    return search_layers(SearchStore(ctx.catalog), query, access.hidden(request, ctx))

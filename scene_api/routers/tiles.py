@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -16,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
+from scene_api.services import access
 from scene_api.services import tiles as service
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -38,6 +40,19 @@ def conditions_of(request: Request) -> service.Conditions:
     )
 
 
+def guarded(
+    request: Request, ctx: SceneContext, layer: str, reply_of: Callable[[], service.TileReply]
+) -> Response:
+    """The reply for a layer the caller may read (else 404, as for a missing layer); a
+    restricted layer's replies are never kept in a shared cache."""
+    access.require_read(request, ctx, layer)
+    reply = reply_of()
+    cache = reply.headers.get("Cache-Control")
+    if cache is not None and access.is_restricted(ctx, layer):
+        reply.headers["Cache-Control"] = access.private_cache_control(cache)
+    return tile_response(reply)
+
+
 def tile_response(reply: service.TileReply) -> Response:
     if reply.body is None and reply.status == 200 and "Content-Length" not in reply.headers:
         # HEAD of a body decompressed on the fly: its length is unknown, not 0
@@ -55,7 +70,9 @@ def tile_response(reply: service.TileReply) -> Response:
 )
 @router.head("/{layer}/tileset.json", include_in_schema=False)
 def live_tileset(request: Request, ctx: Ctx, layer: LayerId) -> Response:
-    return tile_response(service.live_tileset(ctx, layer, conditions_of(request)))
+    return guarded(
+        request, ctx, layer, lambda: service.live_tileset(ctx, layer, conditions_of(request))
+    )
 
 
 @router.get(
@@ -72,7 +89,8 @@ def versioned_content(
     version: Annotated[int, Path(ge=1, description="layer version")],
     path: TilePath,
 ) -> Response:
-    return tile_response(service.content(ctx, layer, path, version, conditions_of(request)))
+    cond = conditions_of(request)
+    return guarded(request, ctx, layer, lambda: service.content(ctx, layer, path, version, cond))
 
 
 @router.get(
@@ -83,4 +101,5 @@ def versioned_content(
 )
 @router.head("/{layer}/{path:path}", include_in_schema=False)
 def current_content(request: Request, ctx: Ctx, layer: LayerId, path: TilePath) -> Response:
-    return tile_response(service.content(ctx, layer, path, None, conditions_of(request)))
+    cond = conditions_of(request)
+    return guarded(request, ctx, layer, lambda: service.content(ctx, layer, path, None, cond))

@@ -31,8 +31,14 @@ def layer_out(layer: LayerRecord, root: str = "") -> LayerOut:
     }
 
 
-def list_layers(catalog: Catalog, root: str = "") -> LayerList:
-    layers = sorted(catalog.list_layers(), key=lambda layer: layer.id)
+def list_layers(
+    catalog: Catalog, root: str = "", hidden: frozenset[str] = frozenset()
+) -> LayerList:
+    """Every layer but the ``hidden`` ones (restricted layers the caller may not read)."""
+    layers = sorted(
+        (layer for layer in catalog.list_layers() if layer.id not in hidden),
+        key=lambda layer: layer.id,
+    )
     return {"layers": [layer_out(layer, root) for layer in layers]}
 
 

@@ -61,12 +61,17 @@ def scene_layer_uri(layer_id: str) -> str:
     return f"layers/{quote(layer_id, safe='')}/tileset.json"
 
 
-def scene_layers(catalog: Catalog) -> list[LayerRecord]:
+def scene_layers(catalog: Catalog, hidden: frozenset[str] = frozenset()) -> list[LayerRecord]:
+    """The visible published layers, but the ``hidden`` ones (restricted, for this caller)."""
     return sorted(
         (
             layer
             for layer in catalog.list_layers()
-            if layer.visible and layer.version is not None and layer.tileset_key and layer.bbox
+            if layer.visible
+            and layer.version is not None
+            and layer.tileset_key
+            and layer.bbox
+            and layer.id not in hidden
         ),
         key=lambda layer: layer.id,
     )
@@ -109,6 +114,6 @@ def scene_tileset(layers: list[LayerRecord]) -> dict[str, Any]:
     }
 
 
-def scene_tileset_bytes(catalog: Catalog) -> bytes:
-    doc = scene_tileset(scene_layers(catalog))
+def scene_tileset_bytes(catalog: Catalog, hidden: frozenset[str] = frozenset()) -> bytes:
+    doc = scene_tileset(scene_layers(catalog, hidden))
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
