@@ -165,10 +165,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.no_serve:
         return 0
     from scene_api.server import run as run_server
-    from twin.cli.cmd_serve import server_settings
+    from twin.cli.cmd_serve import migrate_catalog, server_settings
 
     args.workers = None
     s = server_settings(args, settings)
+    migrate_catalog(s)  # and say who may read without logging in
     print(
         f"twin demo: open http://{s.server.host}:{s.server.port}/ in a browser (Ctrl+C stops)",
         flush=True,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from typing import Any
 
 from twin.settings import Settings
@@ -25,15 +27,25 @@ def server_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings.model_copy(update={"server": settings.server.model_copy(update=updates)})
 
 
+log = logging.getLogger("twin.cli.serve")
+
+
 def migrate_catalog(settings: Settings) -> None:
-    """Bring the catalog schema up to date before serving (idempotent)."""
+    """Bring the catalog schema up to date before serving (idempotent); say who may read
+    without logging in (``auth.anonymous_read``), on stderr and in the log."""
+    from storage.auth.users import UserStore
     from storage.factory import open_catalog
+    from twin.auth.permissions import anonymous_notice
 
     catalog = open_catalog(settings)
     try:
         catalog.migrate()
+        accounts = bool(settings.auth.tokens) or UserStore(catalog).count() > 0
     finally:
         catalog.close()
+    notice = anonymous_notice(settings.auth.anonymous_read, accounts=accounts)
+    print(f"twin serve: {notice}", file=sys.stderr)
+    log.warning("read access: %s", notice, extra={"anonymous_read": settings.auth.anonymous_read})
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -29,6 +29,7 @@ from twin.cli import (
     cmd_serve,
     cmd_users,
 )
+from twin.cli.write_audit import run_command
 from twin.errors import TwinError
 from twin.logs import setup_logging
 from twin.settings import Settings
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help="data directory (default: $TWIN_DATA_DIR or ./twin-data)"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--as-user",
+        metavar="NAME",
+        help="act as this local user: a layer write needs their publish right (audited)",
+    )
     parser.add_argument(
         "--log-format", choices=["json", "text"], help="log line format (default json)"
     )
@@ -104,7 +110,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         settings = make_settings(args)
         setup_logging(settings.log_level, settings.log_json)
-        code: int = args.handler(args, settings)
+        code: int = run_command(args, settings)
         return code
     except TwinError as exc:
         if args.debug:
