@@ -1,7 +1,9 @@
 """Every error the API answers with is JSON ``{code, description}``.
 
 * a ``twin.errors.TwinError``: its ``code``, ``message`` and ``http_status``;
-* a request that fails validation: 422 ``invalid_parameter`` naming the parameter;
+* a request that fails validation: 422 ``invalid_parameter`` naming the parameter (also
+  when a handler builds a pydantic model from its parameters and that fails, or when a
+  number is too large for the catalog: SQLite's OverflowError);
 * an HTTP error of the framework (unknown route, wrong method): its status;
 * anything else: 500 ``internal_error``; the stack trace goes to the server log only.
 """
@@ -13,6 +15,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twin.errors import BackendUnavailableError, TwinError
@@ -57,6 +60,22 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     return error_response(422, "invalid_parameter", description)
 
 
+async def model_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A pydantic model a handler built from the request's parameters refused them."""
+    assert isinstance(exc, ValidationError)
+    errors = exc.errors(include_url=False, include_input=False)
+    message = str(errors[0].get("msg", "invalid")) if errors else "invalid"
+    log.warning("request refused by a model", extra={"path": request.url.path})
+    return error_response(422, "invalid_parameter", f"request: {message}")
+
+
+async def overflow_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """An integer parameter beyond 64 bits reached the catalog (SQLite cannot bind it)."""
+    assert isinstance(exc, OverflowError)
+    log.warning("number out of range", extra={"path": request.url.path})
+    return error_response(422, "invalid_parameter", "a number in the request is out of range")
+
+
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -78,5 +97,7 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResp
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TwinError, twin_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(ValidationError, model_error_handler)
+    app.add_exception_handler(OverflowError, overflow_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

@@ -420,6 +420,8 @@ def _translate(exc: sqlite3.Error) -> TwinError:
         return CatalogError("the catalog has no schema yet: apply its migrations first")
     if "locked" in text or "busy" in text:
         return BackendUnavailableError("the catalog database is busy")
+    if "disk is full" in text:  # SQLITE_FULL: the write was rolled back
+        return CatalogError("the catalog's disk is full (no space left on device)")
     if "unable to open" in text or "disk i/o" in text or "readonly" in text:
         return BackendUnavailableError("the catalog database cannot be opened")
     return CatalogError()

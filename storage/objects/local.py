@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -37,6 +38,7 @@ from twin.errors import (
     InvalidInputError,
     ObjectNotFoundError,
     StorageError,
+    TwinError,
 )
 
 WRITE_CHUNK = 1 << 20
@@ -111,9 +113,11 @@ class LocalObjectStore:
                 raise ConflictError(
                     f"object key {key!r} conflicts with existing keys under {key + '/'!r}"
                 ) from None
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, TwinError):
+                raise _write_failed(exc, "could not write to the object store") from exc
             raise
         try:
             sc.write_sidecar(
@@ -125,7 +129,7 @@ class LocalObjectStore:
                 content_encoding=content_encoding,
             )
         except OSError as exc:
-            raise StorageError("could not store the object's metadata") from exc
+            raise _write_failed(exc, "could not store the object's metadata") from exc
         return ObjectInfo(
             key=key,
             size=identity.size,
@@ -318,6 +322,13 @@ def _walk_dir(directory: Path, rel: str) -> Iterator[tuple[str, Path]]:
             except ValueError:  # a file put there by hand under a name no key can have
                 continue
             yield key, Path(entry.path)
+
+
+def _write_failed(exc: OSError, message: str) -> StorageError:
+    """A write error for users: a full disk says so (the caller abandons what it wrote)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageError("the object store is out of disk space (no space left on device)")
+    return StorageError(message)
 
 
 def _copy(stream: BinaryIO, out: BinaryIO, length: int | None) -> tuple[str, int]:
