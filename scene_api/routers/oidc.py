@@ -87,7 +87,7 @@ async def oidc_login(request: Request, ctx: Ctx) -> Response:
     summary="Single sign-on: the provider's answer; starts a session and goes to the viewer",
     status_code=302,
     response_class=RedirectResponse,
-    responses=error_responses(400, 401, 403, 404, 409, 500, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 500, 503),
 )
 async def oidc_callback(
     request: Request,

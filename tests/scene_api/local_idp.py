@@ -54,6 +54,7 @@ class LocalIdP:
     user: dict[str, Any] = field(default_factory=dict)
     deny: str | None = None
     forge: str | None = None
+    public_client: bool = False  # no secret: the client is known by its id and PKCE alone
     redirect_uris: set[str] = field(default_factory=set)
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -141,7 +142,11 @@ class LocalIdP:
         form = {k: v[0] for k, v in parse_qs(h.rfile.read(length).decode()).items()}
         self.token_requests.append({**form, "authorization": h.headers.get("authorization", "")})
         expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        if h.headers.get("authorization") != expected:
+        given = h.headers.get("authorization")
+        if self.public_client:
+            if given is not None or form.get("client_id") != CLIENT_ID:
+                return _json(h, 401, {"error": "invalid_client"})
+        elif given != expected:
             return _json(h, 401, {"error": "invalid_client"})
         grant = self.grants.get(form.get("code", ""))
         if grant is None or grant.used or form.get("grant_type") != "authorization_code":

@@ -256,6 +256,19 @@ def test_the_provider_refusing_the_login_is_a_400(client: TestClient, idp: Local
     }
 
 
+def test_a_public_client_signs_in_with_pkce_alone(make_client: Any, idp: LocalIdP) -> None:
+    idp.public_client = True
+    client = make_client(oidc_settings(idp, client_secret=None))
+    assert sign_in(client).status_code == 302
+    (exchange,) = idp.token_requests
+    assert exchange["authorization"] == "" and exchange["client_id"] == CLIENT_ID
+    assert client.get("/api/auth/me").json()["user"] == "li.planner"
+    # a confidential client's secret sent to a provider expecting none is refused
+    other = make_client(oidc_settings(idp))
+    r = sign_in(other)
+    assert r.status_code == 400 and r.json()["code"] == "oidc_provider_error"
+
+
 def test_a_rolled_over_signing_key_is_fetched_again(client: TestClient, idp: LocalIdP) -> None:
     assert sign_in(client).status_code == 302
     idp.rotate_key()  # the app holds the old JWKS

@@ -17,7 +17,8 @@ from twin.auth.oidc import (
     identity_from_claims,
     map_roles,
 )
-from twin.errors import InvalidInputError
+from twin.auth.oidc_provider import OidcProvider
+from twin.errors import ConfigError, InvalidInputError
 from twin.settings import OidcSettings
 
 OIDC = OidcSettings(
@@ -118,3 +119,22 @@ def test_the_state_must_match_and_be_fresh() -> None:
         pending.check(pending.state, now=1001.0 + PENDING_TTL_S)
     with pytest.raises(OidcStateError):
         pending.check(pending.state, now=999.0)  # from the future: not ours
+
+
+@pytest.mark.parametrize(
+    "issuer", ["http://sso.example.gov.cn/realms/city", "ftp://127.0.0.1/x", "https://", "sso"]
+)
+def test_an_issuer_must_be_https_except_on_loopback(issuer: str) -> None:
+    with pytest.raises(ConfigError):
+        OidcProvider(OIDC.model_copy(update={"issuer": issuer}))
+
+
+def test_loopback_and_https_issuers_are_accepted_without_io() -> None:
+    for issuer in (
+        "https://sso.example.gov.cn/realms/city/",
+        "http://127.0.0.1:8080",
+        "http://[::1]:1",
+    ):
+        assert OidcProvider(OIDC.model_copy(update={"issuer": issuer})).issuer == issuer.rstrip("/")
+    with pytest.raises(ConfigError, match="CLIENT_ID"):
+        OidcProvider(OIDC.model_copy(update={"client_id": ""}))
