@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
+from scene_api.services import access
 from tests.scene_api.access_app import AccessApp, access_app, bearer
 from tests.scene_api.fake_layer import publish_layer
 from tests.storage.search_helpers import Named, publish_named
+from twin.errors import ForbiddenError, LayerNotFoundError, UnauthorizedError
 from twin.settings import Settings
 
 SECRET_READ = {"grants": [{"right": "read", "department": "Xiamen"}]}
@@ -195,3 +198,30 @@ def test_an_analysis_does_not_see_a_layer_the_caller_may_not_read(city: AccessAp
     assert r.status_code == 404 and r.json()["code"] == "layer_not_found"
     r = city.client.post("/api/analysis/sightline", json={**line, "scenario": {"add": ["secret"]}})
     assert r.status_code == 404
+
+
+def _conn(city: AccessApp, who: str | None) -> Request:
+    headers = [(b"authorization", bearer(who)["Authorization"].encode())] if who else []
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers, "app": city.app}
+    return Request({**scope, "query_string": b"", "client": ("10.1.2.3", 1)})
+
+
+def test_write_rights_for_routers_that_change_a_layer(city: AccessApp) -> None:
+    grants = {"grants": [{"right": "update", "department": "Xiamen"}]}
+    r = city.client.put("/api/layers/secret/permissions", json=grants, headers=bearer("admin"))
+    assert r.status_code == 200
+    assert (
+        access.require_right(_conn(city, "xiamen"), city.ctx, "secret", "update").user == "xiamen"
+    )
+    assert access.require_right(_conn(city, "admin"), city.ctx, "secret", "publish").user == "admin"
+    assert (
+        access.require_right(_conn(city, "planner"), city.ctx, "open", "publish").user == "planner"
+    )
+    with pytest.raises(ForbiddenError):
+        access.require_right(_conn(city, "xiamen"), city.ctx, "secret", "publish")
+    with pytest.raises(ForbiddenError):
+        access.require_right(_conn(city, "viewer"), city.ctx, "open", "update")
+    with pytest.raises(LayerNotFoundError):  # may not even read it
+        access.require_right(_conn(city, "fuzhou"), city.ctx, "secret", "update")
+    with pytest.raises(UnauthorizedError):
+        access.require_right(_conn(city, None), city.ctx, "open", "update")
