@@ -3,6 +3,7 @@
 
 import { type BBox, isBBox } from "./geo";
 import { type LayerMetadata, parseLayerMetadata } from "./layer-metadata";
+import { SUGGEST_LIMIT, type Suggestion, parseSuggestions, suggestUrl } from "./search-suggest";
 
 export interface LayerInfo {
   readonly id: string;
@@ -187,4 +188,13 @@ export async function fetchFeature(id: string, layer: string | null = null): Pro
     throw new ApiError({ kind: "bad-response" });
   }
   return feature;
+}
+
+/** GET api/search: the search box's suggestions for `q`, best first. */
+export async function fetchSuggestions(q: string, limit = SUGGEST_LIMIT): Promise<Suggestion[]> {
+  const { status, body } = await getJson(suggestUrl(q, limit));
+  if (status !== 200) {
+    throw serverFailure(status, body);
+  }
+  return parseSuggestions(body, limit);
 }

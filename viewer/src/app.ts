@@ -13,7 +13,7 @@ import { AnalysisController } from "./analysis-controller";
 import { isProposalKind } from "./analysis-format";
 import { analysisText } from "./analysis-i18n";
 import { AnalysisScene } from "./analysis-scene";
-import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers } from "./api";
+import { ApiError, type FeatureInfo, type LayerInfo, fetchFeature, fetchLayers, fetchSuggestions } from "./api";
 import { fetchChildren } from "./bim-api";
 import { BimController } from "./bim-controller";
 import { readCameraFromHash, writeCameraToHash } from "./camera-hash";
@@ -154,7 +154,16 @@ class App {
     const hint = el("p", { class: "hint" });
 
     this.message = new MessageBar(lang);
-    const search = new SearchBox(lang, (id) => void this.search(id));
+    const search = new SearchBox(
+      lang,
+      {
+        search: (text) => void this.search(text),
+        choose: (s) =>
+          void this.showFeature(s.id, { fly: true, picked: null, fromSearch: true, layer: s.layer, near: s }),
+        suggest: (q) => fetchSuggestions(q),
+      },
+      hooks.search,
+    );
     this.tree = new LayerTree(lang, {
       toggle: (id, visible) => {
         this.layers.setVisible(id, visible);
@@ -509,7 +518,14 @@ class App {
   /** Looks a feature up on the server and shows it; `picked` is the feature clicked, if any. */
   private async showFeature(
     id: string,
-    options: { fly: boolean; picked: Cesium3DTileFeature | null; fromSearch: boolean; layer: string | null },
+    options: {
+      fly: boolean;
+      picked: Cesium3DTileFeature | null;
+      fromSearch: boolean;
+      layer: string | null;
+      /** Where the feature is (a search suggestion's centroid and top), when it has no box. */
+      near?: { lon: number; lat: number; zmax: number };
+    },
   ): Promise<void> {
     const token = ++this.lookup;
     if (options.picked !== null) {
@@ -547,8 +563,13 @@ class App {
     if (options.fromSearch) {
       this.message.show({ key: "search.found", params: { id: feature.id } });
     }
+    const near = options.near;
     if (options.fly && feature.bbox !== null) {
       const sphere = sphereToCesium(sphereAroundBBox(feature.bbox, feature.zmin, feature.zmax));
+      flyToSphere(this.viewer, sphere, { range: featureRange(sphere), done: this.settle.beginFlight() });
+    } else if (options.fly && near !== undefined) {
+      const top = Math.max(near.zmax, 0);
+      const sphere = sphereToCesium({ lon: near.lon, lat: near.lat, height: top / 2, radius: Math.max(top / 2, 20) });
       flyToSphere(this.viewer, sphere, { range: featureRange(sphere), done: this.settle.beginFlight() });
     }
   }

@@ -246,6 +246,7 @@ class CommandApp {
     this.overlays.update(this.state.problems.values(), this.state.projects.values());
     this.city.kick();
     publishState(this.hook, this.state);
+    this.hook.markers = this.overlays.counts();
   }
 
   private renderTour(): void {

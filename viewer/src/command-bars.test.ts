@@ -17,6 +17,10 @@ describe("ticks", () => {
   it("steps in whole counts from 0 to the maximum", () => {
     expect(ticks(20)).toEqual([0, 5, 10, 15, 20]);
     expect(ticks(1)).toEqual([0, 1]);
+    expect(ticks(25)).toEqual([0, 5, 10, 15, 20, 25]);
+    expect(ticks(5)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ticks(50)).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(ticks(100)).toEqual([0, 20, 40, 60, 80, 100]);
   });
 });
 

@@ -18,9 +18,21 @@ export function niceMax(value: number): number {
   return 10 * power;
 }
 
-/** Axis ticks from 0 to `max`, in whole steps (counts), at most `count` + 1 of them. */
+/**
+ * Axis ticks from 0 to `max` in whole, round steps (1, 2 or 5 × 10^k) that divide
+ * `max`, at most `count` + 1 intervals: 0 5 10 15 20 25 for 25, not 0 7 14 21.
+ */
 export function ticks(max: number, count = 4): number[] {
-  const step = Math.max(1, Math.ceil(max / count));
+  let step = Math.max(1, Math.ceil(max / count));
+  search: for (let power = 1; power <= Math.max(1, max); power *= 10) {
+    for (const m of [1, 2, 5]) {
+      const s = m * power;
+      if (Number.isInteger(max / s) && max / s <= count + 1) {
+        step = s;
+        break search;
+      }
+    }
+  }
   const out: number[] = [];
   for (let tick = 0; tick <= max + 1e-9; tick += step) {
     out.push(tick);

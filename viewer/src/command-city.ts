@@ -2,7 +2,7 @@
 // layer as shown by default, the home view, the settle watcher that drives
 // window.__twin.ready / allTilesLoaded, and camera flights to a place.
 
-import { BoundingSphere, Cartesian3, HeadingPitchRange, Math as CesiumMath, type Viewer } from "cesium";
+import { BoundingSphere, Cartesian3, Color, HeadingPitchRange, Math as CesiumMath, type Viewer } from "cesium";
 
 import { fetchLayers } from "./api";
 import { homeExtent, sphereAroundBBox } from "./geo";
@@ -16,6 +16,7 @@ import { type TwinHooks, recordError } from "./test-hooks";
 /** How far (metres) the camera stays from a toured place, and how steeply it looks down. */
 const TOUR_RANGE_M = 450;
 const TOUR_PITCH = CesiumMath.toRadians(-38);
+const WALL_BACKGROUND = "#0b1626";
 
 export class CommandCity {
   readonly viewer: Viewer;
@@ -28,6 +29,8 @@ export class CommandCity {
   constructor(container: HTMLElement, hooks: TwinHooks) {
     this.hooks = hooks;
     this.viewer = createViewer(container);
+    // the wall's dark theme around the city (the normal viewer's sky is light)
+    this.viewer.scene.backgroundColor = Color.fromCssColorString(WALL_BACKGROUND);
     this.viewer.scene.renderError.addEventListener((_scene: unknown, error: unknown) => {
       recordError(hooks, `render error: ${String(error)}`);
     });

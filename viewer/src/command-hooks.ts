@@ -7,6 +7,8 @@
 // problems    per problem id: status, severity, overdue (as drawn on the map)
 // projects    per project id: stage, percent, overdue, idle
 // indicators  per "code|year|area": the red/amber/green status shown (null: no target)
+// markers     what the map draws: problem and project markers (billboards clamped to the
+//             ground) and the areas draped over the ground and the roofs
 // totals      the summary's totals as shown
 // tour        the stop last visited ("problem:<id>"), paused, how many stops, visits so far
 
@@ -21,6 +23,7 @@ export interface CommandHook {
   problems: Record<string, { status: string; severity: number; overdue: boolean }>;
   projects: Record<string, { stage: string; percent: number; overdue: boolean; idle: boolean }>;
   indicators: Record<string, Rag | null>;
+  markers: { problems: number; projects: number; areas: number };
   totals: Counts | null;
   tour: { at: string | null; paused: boolean; count: number; visits: number };
 }
@@ -38,6 +41,7 @@ export function installCommandHook(): CommandHook {
     problems: {},
     projects: {},
     indicators: {},
+    markers: { problems: 0, projects: 0, areas: 0 },
     totals: null,
     tour: { at: null, paused: false, count: 0, visits: 0 },
   };

@@ -263,8 +263,12 @@ export class CommandPanels {
     this.tourButton.setAttribute("aria-pressed", String(paused));
     this.tourButton.disabled = count === 0;
     this.tourNext.disabled = count === 0;
-    if (stop === null || count === 0) {
+    if (count === 0) {
       this.tourText.textContent = `${healthText(lang, "command.tour")} · ${healthText(lang, "command.tourEmpty")}`;
+      return;
+    }
+    if (stop === null) {
+      this.tourText.textContent = `${healthText(lang, "command.tour")} · ${healthText(lang, "command.tourCount", { count })}`;
       return;
     }
     const reason = healthText(lang, `command.reason.${stop.reason}`);

@@ -131,13 +131,17 @@ export class HealthOverlays {
     this.viewer.scene.requestRender();
   }
 
-  /** How many markers are drawn, by kind. */
-  counts(): { problems: number; projects: number } {
+  /** How many markers are drawn, by kind, and how many areas are draped on the ground. */
+  counts(): { problems: number; projects: number; areas: number } {
     let problems = 0;
-    for (const item of this.items.values()) {
-      problems += item.kind === "problem" ? 1 : 0;
+    let projects = 0;
+    let areas = 0;
+    for (const [key, drawn] of this.drawn) {
+      problems += key.startsWith("problem:") ? 1 : 0;
+      projects += key.startsWith("project:") ? 1 : 0;
+      areas += drawn.areas.length;
     }
-    return { problems, projects: this.items.size - problems };
+    return { problems, projects, areas };
   }
 
   private image(style: MarkerStyle): HTMLCanvasElement {

@@ -23,6 +23,9 @@
 //                 the centre of the canvas and the rectangle of the globe in view (degrees, null
 //                 where the view misses the globe); null before the first settled view
 // review          the review panel: what it shows and the failure highlighted (review-hooks.ts)
+// search          the search box's suggestions: whether the list is open, the query they answer,
+//                 their feature ids in order, the index highlighted (-1: none), the id last chosen
+//                 and how many answers (or failures) of api/search arrived
 
 import { type ReviewHook, emptyReviewHook } from "./review-hooks";
 
@@ -56,6 +59,15 @@ export interface ViewHook {
 
 export type PointStyleHook = "rgb" | "classification" | "intensity";
 
+export interface SearchHook {
+  open: boolean;
+  query: string | null;
+  suggestions: string[];
+  active: number;
+  chosen: string | null;
+  queries: number;
+}
+
 export interface TwinHooks {
   ready: boolean;
   allTilesLoaded: boolean;
@@ -69,6 +81,7 @@ export interface TwinHooks {
   home: [number, number, number, number] | null;
   view: ViewHook | null;
   review: ReviewHook;
+  search: SearchHook;
 }
 
 declare global {
@@ -94,6 +107,7 @@ export function installHooks(): TwinHooks {
     home: null,
     view: null,
     review: emptyReviewHook(),
+    search: { open: false, query: null, suggestions: [], active: -1, chosen: null, queries: 0 },
   };
   window.__twin = hooks;
   window.addEventListener("error", (event) => recordError(hooks, event.message || "error"));
