@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio.to_thread
 from starlette.requests import HTTPConnection
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scene_api.services.access import anonymous_may_read, caller
@@ -48,9 +49,19 @@ def gated(path: str) -> bool:
 
 
 def is_write(scope: Scope) -> bool:
+    """A write to a route that exists (a wrong method or path stays a 405 or 404)."""
     if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
         return False
-    return not str(scope["path"]).startswith(COMPUTE)
+    if str(scope["path"]).startswith(COMPUTE):
+        return False
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", None)
+    if routes is None:
+        return True
+    # the viewer's static files are mounted at "/" and match any path: not a write route
+    return any(
+        route.matches(scope)[0] == Match.FULL for route in routes if not isinstance(route, Mount)
+    )
 
 
 class ReadGate:

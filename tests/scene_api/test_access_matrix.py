@@ -75,6 +75,9 @@ def test_every_write_route_refuses_a_caller_without_credentials(city: AccessApp)
             r = city.client.request(method, url, json={}, headers=headers)
             assert r.status_code == 401, (method, path, headers, r.status_code, r.text)
             assert r.json()["code"] == "unauthorized"
+    # what is not a write route stays a 404 or 405 (the gate does not hide the routing)
+    assert city.client.post("/api/no-such-route", json={}).status_code == 404
+    assert city.client.post("/api/layers", json={}).status_code == 405
     # and each refusal is in the audit log, with the address it came from
     refused = [e for e in city.ctx.audit.entries(limit=10_000) if e.status == 401]
     assert len(refused) == 2 * len(routes)
