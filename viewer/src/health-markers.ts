@@ -45,3 +45,21 @@ export function projectMarker(project: Pick<Project, "stage" | "overdue" | "idle
 export function markerKey(style: MarkerStyle): string {
   return `${style.shape}|${style.fill}|${style.ring}|${style.size}`;
 }
+
+/**
+ * The part of a geometry drawn as an area: its polygons. A point is its marker alone
+ * (overlayShapes would make it a disc, which the marker already says).
+ */
+export function areaGeometry(geometry: unknown): unknown {
+  if (typeof geometry !== "object" || geometry === null) {
+    return null;
+  }
+  const g = geometry as { type?: unknown; geometries?: unknown };
+  if (g.type === "Polygon" || g.type === "MultiPolygon") {
+    return geometry;
+  }
+  if (g.type === "GeometryCollection" && Array.isArray(g.geometries)) {
+    return { type: "GeometryCollection", geometries: g.geometries.map(areaGeometry).filter((m) => m !== null) };
+  }
+  return null;
+}

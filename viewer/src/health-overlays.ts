@@ -20,7 +20,7 @@ import {
 } from "cesium";
 
 import type { Problem, Project } from "./health-api";
-import { type MarkerStyle, markerKey, problemMarker, projectMarker } from "./health-markers";
+import { type MarkerStyle, areaGeometry, markerKey, problemMarker, projectMarker } from "./health-markers";
 import { overlayShapes } from "./overlay-geometry";
 
 export type OverlayKind = "problem" | "project";
@@ -190,7 +190,7 @@ export class HealthOverlays {
     });
     const areas: Entity[] = [];
     const colour = Color.fromCssColorString(style.fill);
-    for (const shape of overlayShapes(geometry)) {
+    for (const shape of overlayShapes(areaGeometry(geometry))) {
       if (shape.kind !== "polygon") {
         continue;
       }
