@@ -14,9 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from twin.analysis import report_text
-from twin.analysis.run_corridor import max_height_tif
-from twin.analysis.service import AnalysisService
 from twin.cli.publishing import backends
 from twin.errors import InvalidInputError
 from twin.settings import Settings
@@ -233,6 +230,12 @@ def _sightline_body(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    # imported here: the ray engine and pvlib take seconds to load, and every twin command
+    # would pay for them
+    from twin.analysis import report_text
+    from twin.analysis.run_corridor import max_height_tif
+    from twin.analysis.service import AnalysisService
+
     body = args.build(args)
     with backends(settings) as (store, catalog):
         service = AnalysisService.for_city(store, catalog)
