@@ -50,7 +50,7 @@ test: setup services lint
 	npm test --prefix viewer
 	$(BIN)/pytest -q
 
-bench: python
+bench: python services
 	$(BIN)/python -m bench.bench_ingest --n 20000,200000
 	$(BIN)/python -m bench.bench_ifc
 	$(BIN)/python -m bench.bench_review
@@ -59,6 +59,8 @@ bench: python
 	$(BIN)/python -m bench.bench_pointcloud
 	$(BIN)/python -m bench.bench_terrain
 	$(BIN)/python -m bench.bench_serve
+	$(BIN)/python -m bench.bench_overlays
+	$(BIN)/python -m bench.bench_soak
 
 clean:
 	rm -rf twin-data .pytest_cache .mypy_cache .ruff_cache scene_api/static

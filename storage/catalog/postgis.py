@@ -2,12 +2,12 @@
 
 Connections come from a psycopg 3 ``ConnectionPool`` opened on first use (the
 constructor does no I/O) and closed by ``close()``. When the database goes away (a
-restart), a request waits for a pooled connection in slices of ``probe_s``; after each
-slice a direct connection probes the server (one probe per ``probe_s`` for all threads),
-and an unreachable server fails the request at once with ``BackendUnavailableError``
-instead of after the whole pool timeout. The pool gives up a reconnection after
-``reconnect_timeout_s`` and starts again on the next request, so its back-off never
-outlasts a short outage by much. Rows load with ``COPY``
+restart), a request that got no pooled connection within ``probe_s`` probes the server
+with a direct connection (one probe per ``probe_s`` for all threads): an unreachable
+server fails it at once with ``BackendUnavailableError`` instead of after the whole pool
+timeout; a reachable one is merely busy, and the request waits its turn. The pool gives
+up a reconnection after ``reconnect_timeout_s`` and starts again on the next request, so
+its back-off never outlasts a short outage by much. Rows load with ``COPY``
 (footprints as hex EWKB). Each operation is one transaction; queries run in a
 REPEATABLE READ snapshot so that their count and page agree.
 """
@@ -162,15 +162,20 @@ class PostGISCatalog:
             return reachable
 
     def _getconn(self, pool: ConnectionPool[Conn]) -> Conn:
-        """A pooled connection: wait while the server is busy, fail fast while it is down."""
-        deadline = time.monotonic() + self._pool_timeout_s
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                return pool.getconn(timeout=max(0.01, min(self._probe_s, left)))
-            except PoolTimeout:
-                if left <= self._probe_s or not self._reachable():
-                    raise BackendUnavailableError(_UNREACHABLE) from None
+        """A pooled connection: fail fast while the server is down, else wait for one.
+
+        Waiting again queues the request once more at the back; that happens at most once,
+        so a busy pool stays close to first come, first served."""
+        started = time.monotonic()
+        try:
+            return pool.getconn(timeout=min(self._probe_s, self._pool_timeout_s))
+        except PoolTimeout:
+            if not self._reachable():
+                raise BackendUnavailableError(_UNREACHABLE) from None
+        left = self._pool_timeout_s - (time.monotonic() - started)
+        if left <= 0:
+            raise BackendUnavailableError(_UNREACHABLE)
+        return pool.getconn(timeout=left)  # busy, not down: PoolTimeout -> 503 in _tx
 
     @contextmanager
     def _tx(self, *, snapshot: bool = False) -> Iterator[Conn]:
