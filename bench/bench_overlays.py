@@ -308,7 +308,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--updates", type=int, default=30)
     parser.add_argument("--interval-s", type=float, default=0.5)
-    parser.add_argument("--client-procs", type=int, default=4)
+    parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
