@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
 from scene_api.services.identity import client_ip, principal_of
-from twin.auth.permissions import DEFAULT_WRITERS, Grant, make_grant
+from twin.auth.permissions import DEFAULT_WRITERS, Grant, LayerPolicy, make_grant
 from twin.errors import InvalidInputError, LayerNotFoundError, NotFoundError
 from twin.naming import validate_layer_id
 
@@ -67,7 +67,9 @@ class GrantOut(BaseModel):
 class PermissionsOut(BaseModel):
     layer: str
     exists: bool
-    restricted: bool = Field(description="true: only admins and the grants' holders read it")
+    restricted: bool = Field(
+        description="a read grant exists: only admins and the grants' holders read the layer"
+    )
     grants: list[GrantOut]
     default_writers: list[str] = Field(
         description="roles that update and publish the layer whenever they may read it"
@@ -184,7 +186,7 @@ def _state(ctx: SceneContext, layer: str) -> dict[str, Any]:
     return {
         "layer": layer,
         "exists": exists,
-        "restricted": bool(stored),
+        "restricted": LayerPolicy(frozenset(s.grant for s in stored)).restricted,
         "grants": [s.to_dict() for s in stored],
         "default_writers": sorted(DEFAULT_WRITERS | {"admin"}),
     }

@@ -53,7 +53,7 @@ def scene_tileset(request: Request, ctx: Ctx) -> Response:
     body = scene_tileset_bytes(ctx.catalog, access.hidden(request, ctx))
     etag = strong_etag("s", hashlib.sha256(body).hexdigest()[:32])
     cache = short_lived(ctx.settings.server.tileset_max_age_s)
-    if ctx.access.policies():  # some layer is restricted: the scene differs per caller
+    if any(p.restricted for p in ctx.access.policies().values()):  # differs per caller
         cache = access.private_cache_control(cache)
     headers = {"ETag": etag, "Cache-Control": cache}
     if etag_matches(request.headers.get("if-none-match"), etag):

@@ -135,7 +135,7 @@ def require_read(conn: HTTPConnection, ctx: SceneContext, layer: str) -> None:
 def hidden(conn: HTTPConnection, ctx: SceneContext) -> frozenset[str]:
     """The restricted layers the caller may not read (empty when none is restricted)."""
     policies = ctx.access.policies()
-    if not policies:
+    if not any(p.restricted for p in policies.values()):
         return frozenset()
     return hidden_layers(policies, caller(conn, ctx))
 

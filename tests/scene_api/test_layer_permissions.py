@@ -207,7 +207,9 @@ def _conn(city: AccessApp, who: str | None) -> Request:
 
 
 def test_write_rights_for_routers_that_change_a_layer(city: AccessApp) -> None:
-    grants = {"grants": [{"right": "update", "department": "Xiamen"}]}
+    grants = {
+        "grants": [{"right": "update", "department": "Xiamen"}, {"right": "read", "role": "leader"}]
+    }
     r = city.client.put("/api/layers/secret/permissions", json=grants, headers=bearer("admin"))
     assert r.status_code == 200
     assert (

@@ -86,13 +86,18 @@ def test_an_open_layer_is_read_by_everyone_and_written_by_planners_and_admins() 
 
 def test_a_department_gets_the_update_right_of_one_layer() -> None:
     policy = LayerPolicy(frozenset({make_grant("update", "department", "Xiamen")}))
+    assert not policy.restricted  # a write grant alone leaves the layer open to readers
     assert policy.may(XIAMEN, "update") and policy.may(XIAMEN, "read")
     assert not policy.may(XIAMEN, "publish")
-    assert not policy.may(FUZHOU, "read") and not policy.may(FUZHOU, "update")
-    assert not policy.may(None, "read") and not policy.may(VIEWER, "read")
-    assert policy.may(ADMIN, "publish")
-    # a planner no grant shows the restricted layer to has no default write right on it
-    assert not policy.may(PLANNER, "read") and not policy.may(PLANNER, "publish")
+    assert policy.may(FUZHOU, "read") and not policy.may(FUZHOU, "update")
+    assert policy.may(None, "read") and not policy.may(None, "update")
+    assert policy.may(PLANNER, "publish") and policy.may(ADMIN, "publish")
+    # with a read grant too, the layer is restricted: a planner no grant shows it to has
+    # no default write right on it, and the update grant still lets Xiamen read it
+    secret = LayerPolicy(policy.grants | {make_grant("read", "role", "leader")})
+    assert secret.restricted and secret.may(XIAMEN, "read") and secret.may(XIAMEN, "update")
+    assert not secret.may(FUZHOU, "read") and not secret.may(VIEWER, "read")
+    assert not secret.may(PLANNER, "read") and not secret.may(PLANNER, "publish")
 
 
 def test_read_grants_restrict_and_publish_implies_update() -> None:
@@ -111,7 +116,9 @@ def test_read_grants_restrict_and_publish_implies_update() -> None:
     assert policy.may(XIAMEN, "update") and policy.may(XIAMEN, "publish")  # user chen
     assert not policy.may(FUZHOU, "read")
     policies = policies_of(
-        [("secret", g) for g in policy.grants] + [("open", make_grant("read", "role", "viewer"))]
+        [("secret", g) for g in policy.grants]
+        + [("open", make_grant("read", "role", "viewer"))]
+        + [("delegated", make_grant("update", "department", "Xiamen"))]
     )
     assert hidden_layers(policies, None) == {"secret", "open"}
     assert hidden_layers(policies, VIEWER) == {"secret"}

@@ -95,3 +95,24 @@ def test_an_ingest_as_a_user_needs_the_publish_right_and_is_audited(
     assert all(a[0].startswith("cli:") for a in ingests)
     layers = json.loads(twin(settings, "layers", "--json").stdout)
     assert [(x["id"], x["version"]) for x in layers] == [("futian", 3)]
+    # deleting is publishing too; a planner no grant shows a restricted layer may not
+    twin(settings, "layers", "grant", "futian", "--right", "read", "--role", "leader")
+    planner = ("--as-user", "zhang", "layers", "delete", "futian", "--yes")
+    assert "may not publish" in twin(settings, *planner, check=False).stderr
+    twin(settings, "layers", "revoke", "futian", "--all")
+    unsure = twin(settings, "--as-user", "zhang", "layers", "delete", "futian", check=False)
+    assert unsure.returncode == 2 and "--yes" in unsure.stderr
+    twin(settings, "layers", "grant", "futian", "--right", "update", "--user", "chen")
+    refused = twin(
+        settings, "--as-user", "chen", "layers", "delete", "futian", "--yes", check=False
+    )
+    assert refused.returncode == 2 and "may not publish" in refused.stderr
+    assert (
+        "deleted"
+        in twin(settings, "--as-user", "zhang", "layers", "delete", "futian", "--yes").stdout
+    )
+    assert json.loads(twin(settings, "layers", "--json").stdout) == []
+    deletes = [
+        (a[3], a[4].get("as_user")) for a in _audit(settings) if a[1] == "cli: layers delete"
+    ]
+    assert deletes == [(403, "zhang"), (400, "zhang"), (403, "chen"), (200, "zhang")]

@@ -2,10 +2,11 @@
 
 A layer's grants give a right to a role, a user or a department:
 
-* **read** — a layer with no grant at all is readable by everyone allowed to read the
-  server (``auth.anonymous_read``). A layer with a grant is *restricted*: only admins
-  and the principals some grant matches may read it (any grant, of any right, lets its
-  holder read: who may update or publish a layer must be able to see it).
+* **read** — a layer with no read grant is readable by everyone allowed to read the
+  server (``auth.anonymous_read``). A layer with a read grant is *restricted*: only
+  admins and the principals some grant of the layer matches may read it (on a restricted
+  layer an update or publish grant lets its holder read too: who may change a layer must
+  see it).
 * **update** (change a layer's features or attributes in place) and **publish** (ingest
   a new version, republish, delete) — by default planners and admins; grants delegate
   them to more roles, users or departments (the Xiamen department may update the
@@ -87,7 +88,9 @@ class LayerPolicy:
 
     @property
     def restricted(self) -> bool:
-        return bool(self.grants)
+        """Whether some read grant limits who reads the layer (update and publish grants
+        alone delegate writes and leave it open)."""
+        return any(g.right == "read" for g in self.grants)
 
     def may(self, who: Principal | None, right: Right) -> bool:
         if who is not None and ADMIN in who.roles:

@@ -2,8 +2,10 @@
 
 ``twin layers grant LAYER --right read|update|publish (--role R | --user U | --department D)``,
 ``twin layers revoke LAYER ...`` (the same options; ``--all`` revokes every grant) and
-``twin layers permissions LAYER [--json]``. A layer with a grant is restricted: only admins
-and the grants' holders read it. Every change is audited as ``cli:<login>``.
+``twin layers permissions LAYER [--json]``. A layer with a read grant is restricted: only
+admins and the grants' holders read it; update and publish grants alone delegate writes.
+Every change is audited as ``cli:<login>``; ``twin layers delete LAYER --yes`` needs the
+publish right like an ingest.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from storage.auth.permissions import PermissionStore
 from storage.factory import open_catalog
-from twin.auth.permissions import DEFAULT_WRITERS, RIGHTS, Grant, make_grant
+from twin.auth.permissions import DEFAULT_WRITERS, RIGHTS, Grant, LayerPolicy, make_grant
 from twin.cli.write_audit import cli_actor, record
 from twin.domain import LayerRecord
 from twin.errors import InvalidInputError, NotFoundError
@@ -37,6 +39,10 @@ def register(sub: Any) -> None:
         if op == "revoke":
             who.add_argument("--all", action="store_true", help="every grant: open the layer")
         q.set_defaults(handler=run_permissions)
+    drop = ops.add_parser("delete", help="delete a layer: its catalog rows, search labels, tiles")
+    drop.add_argument("layer")
+    drop.add_argument("--yes", action="store_true", help="really delete it")
+    drop.set_defaults(handler=run_delete)
     show = ops.add_parser("permissions", help="who may read, update and publish a layer")
     show.add_argument("layer")
     show.add_argument("--json", action="store_true")
@@ -75,6 +81,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for x in layers:
         bbox = ", ".join(f"{v:.5f}" for v in x.bbox) if x.bbox else "-"
         print(f"{x.id:20} {x.kind:10} v{x.version or 0:<4} {x.feature_count:>9} features  [{bbox}]")
+    return 0
+
+
+def run_delete(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete a layer (its grants stay: a layer re-created under the name stays restricted).
+    The publish right and the audit entry are ``write_audit``'s, as for an ingest."""
+    from storage.factory import open_object_store
+    from storage.search.store import SearchStore
+    from twin.naming import layer_prefix
+
+    if not args.yes:
+        raise InvalidInputError(f"deleting layer {args.layer!r} cannot be undone: add --yes")
+    catalog = open_catalog(settings)
+    try:
+        catalog.migrate()
+        catalog.get_layer(args.layer)  # LayerNotFoundError: nothing to delete
+        catalog.delete_layer(args.layer)  # no longer served from here on
+        SearchStore(catalog).drop_other_versions(args.layer, None)
+    finally:
+        catalog.close()
+    removed = open_object_store(settings).delete_prefix(layer_prefix(args.layer))
+    print(f"layer {args.layer} deleted ({removed} objects)")
     return 0
 
 
@@ -130,12 +158,15 @@ def _text(grant: Grant) -> str:
 def _show(store: PermissionStore, layer: str, as_json: bool) -> int:
     stored = store.of_layer(layer)
     if as_json:
-        out = {"layer": layer, "restricted": bool(stored), "grants": [s.to_dict() for s in stored]}
+        restricted = LayerPolicy(frozenset(s.grant for s in stored)).restricted
+        out = {"layer": layer, "restricted": restricted, "grants": [s.to_dict() for s in stored]}
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
     writers = ", ".join(sorted(DEFAULT_WRITERS | {"admin"}))
-    if not stored:
-        print(f"{layer}: open (every reader reads it; {writers} update and publish it)")
+    if not LayerPolicy(frozenset(s.grant for s in stored)).restricted:
+        print(f"{layer}: open (every reader reads it; {writers} and these grants write it)")
+        for s in stored:
+            print(f"  {_text(s.grant):40} by {s.granted_by} at {s.granted_at}")
         return 0
     print(
         f"{layer}: restricted (admins and these grants read it; {writers} write it if they read it)"

@@ -1,6 +1,7 @@
 """Command-line writes to layers: checked against the layer's rights, and audited.
 
-``twin ingest KIND ... --layer L`` publishes a version of L, so:
+``twin ingest KIND ... --layer L`` publishes a version of L, and ``twin layers delete L``
+deletes it, so:
 
 * with an identity (``twin --as-user NAME``), NAME must be an enabled user with the
   publish right on L (``twin.auth.permissions``: planners and admins by default, or a
@@ -50,9 +51,10 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         record(settings, action="cli: demo", target="demo", status=None, as_user=as_user)
         return handler(args, settings)
     layer = getattr(args, "layer", None)
-    if command != "ingest" or not isinstance(layer, str):
+    deleting = command == "layers" and getattr(args, "layers_op", None) == "delete"
+    if not (command == "ingest" or deleting) or not isinstance(layer, str):
         return handler(args, settings)
-    action = f"cli: ingest {getattr(args, 'kind', '')}".strip()
+    action = "cli: layers delete" if deleting else f"cli: ingest {getattr(args, 'kind', '')}"
     try:
         if as_user is not None:
             check_publish(settings, as_user, layer)
