@@ -66,6 +66,9 @@ def run(
         "port": port,
         "log_level": settings.log_level.lower(),
         "proxy_headers": True,
+        # live overlay frames are small and go to many clients at once: compressing each
+        # client's copy separately (permessage-deflate) costs more than it saves on a LAN
+        "ws_per_message_deflate": False,
     }
     if workers <= 1:
         uvicorn.run(create_app(settings), **common)
