@@ -281,3 +281,26 @@ def test_writes_are_refused_when_no_tokens_are_configured(served: Served, tmp_pa
     model = write_block(Block(), tmp_path / "a.ifc")
     res = submit(served.client, model)
     assert res.status_code == 401 and "TWIN_AUTH__TOKENS" in res.json()["description"]
+
+
+def test_an_oversized_upload_is_413_and_stores_nothing(settings: Settings, tmp_path: Path) -> None:
+    token = ApiToken(token=TOKENS["architect"][0], user="architect", roles=["submitter"])  # type: ignore[arg-type]
+    small = settings.model_copy(
+        update={
+            "auth": AuthSettings(tokens=[token]),
+            "bim": settings.bim.model_copy(update={"max_upload_mb": 1}),
+        }
+    )
+    application = create_app(small, viewer_dir=tmp_path / "no-viewer")
+    application.state.ctx.catalog.migrate()
+    model = write_block(Block(), tmp_path / "a.ifc")
+    big = tmp_path / "big.ifc"
+    # a real model padded past the limit with STEP comments
+    big.write_bytes(model.read_bytes() + b"/* padding */\n" * 80_000)
+    with TestClient(application) as client:
+        response = submit(client, big)
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "too_large"
+        assert "1 MB" in response.json()["description"]
+        assert client.get("/api/submissions").json() == []
+    assert list(application.state.ctx.store.list("submissions/")) == []
