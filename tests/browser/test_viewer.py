@@ -58,7 +58,9 @@ def canvas_centre(page: Page) -> tuple[float, float]:
 
 
 def canvas_image(page: Page) -> Image.Image:
-    return Image.open(io.BytesIO(page.locator("#scene canvas").screenshot())).convert("RGB")
+    # SwiftShader on two shared cores can take long over a frame: 90 s, not the default 30 s
+    shot = page.locator("#scene canvas").screenshot(timeout=90_000)
+    return Image.open(io.BytesIO(shot)).convert("RGB")
 
 
 def tallest_building(server: DemoServer) -> dict[str, Any]:
