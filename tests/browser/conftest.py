@@ -131,7 +131,7 @@ class ViewerPages:
     def open(self, suffix: str = "") -> Page:
         """A new page on ``base_url + suffix``, waited for until the view has settled."""
         page = self.context.new_page()
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(60_000)  # SwiftShader under load: actions wait longer
         self.recorder.watch(page)
         self.pages.append(page)
         page.goto(self.server.base_url + suffix)
