@@ -12,6 +12,7 @@ from scene_api.context import SceneContext
 from scene_api.services.identity import principal_of
 from twin.errors import InvalidInputError
 from twin.healthcheck.access import check_department
+from twin.healthcheck.wire import photo_url
 from twin.submissions.principal import Principal
 
 MB = 1024 * 1024
@@ -47,5 +48,14 @@ def photo_response(data: bytes, content_type: str) -> Response:
     )
 
 
-def photo_out(kind: Literal["problems", "projects"], item_id: str, name: str) -> dict[str, str]:
-    return {"name": name, "url": f"/api/{kind}/{item_id}/photos/{name}"}
+def save_photo(
+    ctx: SceneContext,
+    who: Principal,
+    kind: Literal["problems", "projects"],
+    item_id: str,
+    file: UploadFile,
+) -> dict[str, str]:
+    """Store an uploaded photo of a problem or project (checked by the store); its name and URL."""
+    data = read_upload(file, ctx.settings.healthcheck.max_photo_mb * MB)
+    name = ctx.health.add_photo(kind, item_id, file.filename or "", data, who.user)
+    return {"name": name, "url": photo_url(kind, item_id, name)}

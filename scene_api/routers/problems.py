@@ -17,13 +17,11 @@ from pydantic import BaseModel, Field
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
 from scene_api.routers.hc_shared import (
-    MB,
     allowed_for,
     caller,
     json_body,
-    photo_out,
     photo_response,
-    read_upload,
+    save_photo,
 )
 from twin.errors import InvalidInputError
 from twin.healthcheck import access
@@ -156,9 +154,7 @@ def add_photo(
     who = caller(request, ctx, access.PROGRESS, "adding a photo")
     current = ctx.health.get_problem(problem_id)
     allowed_for(who, access.PROGRESS, "adding a photo", current.department)
-    data = read_upload(file, ctx.settings.healthcheck.max_photo_mb * MB)
-    name = ctx.health.add_photo("problems", problem_id, file.filename or "", data, who.user)
-    return photo_out("problems", problem_id, name)
+    return save_photo(ctx, who, "problems", problem_id, file)
 
 
 @router.get(
