@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import Request, UploadFile
@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from scene_api.context import SceneContext
 from scene_api.services.identity import principal_of
 from twin.errors import InvalidInputError
-from twin.healthcheck.access import check_department
+from twin.healthcheck.access import check_delete, check_department
+from twin.healthcheck.records import Problem, Project
 from twin.healthcheck.wire import photo_url
 from twin.submissions.principal import Principal
 
@@ -27,6 +28,15 @@ def caller(request: Request, ctx: SceneContext, roles: Sequence[str], what: str)
 
 def allowed_for(who: Principal, roles: Sequence[str], what: str, *departments: str) -> None:
     check_department(who, roles, what, *departments)
+
+
+def deleter(who: Principal, roles: Sequence[str], what: str) -> Callable[[Problem | Project], None]:
+    """The store's ``allow`` for a deletion: 403 unless ``who`` may delete the locked item."""
+
+    def allow(item: Problem | Project) -> None:
+        check_delete(who, roles, what, item.department)
+
+    return allow
 
 
 def read_upload(file: UploadFile, max_bytes: int) -> bytes:

@@ -1,5 +1,5 @@
 """``/api/problems``: problem patches of the city health check (问题图斑) — list as GeoJSON
-with filters, create, change, re-check (the only way to close), photos, history.
+with filters, create, change, re-check (the only way to close), delete, photos, history.
 
 Reads are open like the other reads; writes need a login with the role of the action
 (``twin.healthcheck.access``), and department-bound roles change only their department's
@@ -19,6 +19,7 @@ from scene_api.models import error_responses
 from scene_api.routers.hc_shared import (
     allowed_for,
     caller,
+    deleter,
     json_body,
     photo_response,
     save_photo,
@@ -125,6 +126,30 @@ def update_problem(
     allowed_for(who, access.PROBLEM_UPDATE, "changing a problem", *departments)
     changed = ctx.health.update_problem(problem_id, fields, who.user, note)
     return problem_feature(changed, ctx.health.today())
+
+
+@router.delete(
+    "/{problem_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a problem",
+    description="Admins and planners delete any problem, a department editor only one of "
+    "their department; district reporters never. Its links go (the projects stay, their "
+    "`problem_ids` without it). Its photos are removed; its history keeps a `deleted` "
+    "entry with its last state, the overlays get a `deleted` event, and the id may be used "
+    "again. `note`: why (kept in the history).",
+    responses=error_responses(401, 403, 404, 409, 422, by_ref=True),
+)
+def delete_problem(
+    request: Request,
+    ctx: Ctx,
+    problem_id: ProblemId,
+    note: Annotated[str, Query(max_length=10_000)] = "",
+) -> Response:
+    who = caller(request, ctx, access.PROBLEM_DELETE, "deleting a problem")
+    allow = deleter(who, access.PROBLEM_DELETE, "deleting a problem")
+    ctx.health.delete_problem(problem_id, who.user, note, allow=allow)
+    return Response(status_code=204)
 
 
 @router.post(

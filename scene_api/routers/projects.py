@@ -1,6 +1,6 @@
 """``/api/projects``: urban renewal projects in their land lifecycle (收储 → 供地 → 开工 →
-竣工 → 验收) — list as GeoJSON, create, change, remote progress reports (远程填报) with
-photos, history. Stage moves go one stage forward (409 otherwise); reaching 竣工 sends the
+竣工 → 验收) — list as GeoJSON, create, change, delete, remote progress reports (远程填报)
+with photos, history. Stage moves go one stage forward (409 otherwise); reaching 竣工 sends the
 linked problems to re-check. Every change reaches the live overlays (channel projects).
 """
 
@@ -17,6 +17,7 @@ from scene_api.models import error_responses
 from scene_api.routers.hc_shared import (
     allowed_for,
     caller,
+    deleter,
     json_body,
     photo_response,
     save_photo,
@@ -115,6 +116,31 @@ def update_project(
         departments.append(str(fields["department"] or ""))
     allowed_for(who, access.PROJECT_WRITE, "changing a project", *departments)
     return _out(ctx, ctx.health.update_project(project_id, fields, who.user, note))
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a project",
+    description="Admins and planners delete any project, a department editor only one of "
+    "their department; district reporters never. Its links go: the problems stay, and one "
+    "in `rechecking` with no other linked project at 竣工 goes back to `in_progress`. Its "
+    "photos are removed; its history keeps a `deleted` entry with its last state, the "
+    "overlays get a `deleted` event, and the id may be used again. `note`: why (kept in the "
+    "history).",
+    responses=error_responses(401, 403, 404, 409, 422, by_ref=True),
+)
+def delete_project(
+    request: Request,
+    ctx: Ctx,
+    project_id: ProjectId,
+    note: Annotated[str, Query(max_length=10_000)] = "",
+) -> Response:
+    who = caller(request, ctx, access.PROJECT_DELETE, "deleting a project")
+    allow = deleter(who, access.PROJECT_DELETE, "deleting a project")
+    ctx.health.delete_project(project_id, who.user, note, allow=allow)
+    return Response(status_code=204)
 
 
 @router.post(

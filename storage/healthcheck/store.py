@@ -4,10 +4,16 @@ Every write is one transaction that changes the rows, appends ``hc_history`` and
 overlay events (``storage.overlays.outbox``): all of it commits, or none of it. Rows about
 to change are read ``FOR UPDATE`` on PostgreSQL (SQLite writers are serialised), so a
 status or stage check and its update see the same row.
+
+A deletion (``delete_problem``, ``delete_project``; the rules in
+``storage.healthcheck.deletes``) commits its rows, history and events first; only then are
+the item's photos removed from the object store, best effort (a failure is logged and leaves
+an unreferenced object, never a row naming a missing photo).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,6 +23,7 @@ from typing import Any, Literal
 from storage.catalog.protocol import Catalog
 from storage.healthcheck import photos as ph
 from storage.healthcheck import rows
+from storage.healthcheck.deletes import Allow, delete_problem_rows, delete_project_rows
 from storage.healthcheck.reads import Reads
 from storage.healthcheck.sweeper import sweep_all
 from storage.healthcheck.tx import (
@@ -49,6 +56,7 @@ from twin.healthcheck.wire import ImportCounts, SweepResult, indicator_out
 __all__ = ["HealthStore", "ProblemNotFoundError", "ProjectNotFoundError"]
 
 DEFAULT_MAX_PHOTO_MB = 20
+log = logging.getLogger("storage.healthcheck")
 
 
 def _unknown(fields: Mapping[str, Any], allowed: Sequence[str]) -> None:
@@ -121,6 +129,16 @@ class HealthStore(Reads):
             data = {"passed": passed, "status": outcome.status, "from": old.status}
             return save_problem(tx, r, old, new, actor, outcome.action, note, data)
 
+    def delete_problem(
+        self, problem_id: str, actor: str, note: str = "", *, allow: Allow | None = None
+    ) -> Problem:
+        """Delete a problem (its projects stay, unlinked); return it as it was. ``allow``
+        judges the locked row (the caller's right to delete it) before anything is written."""
+        with self._write() as (tx, r):
+            gone = delete_problem_rows(tx, r, problem_id, actor, note, allow)
+        self._drop_photos("problems", gone.id, gone.photos)
+        return gone
+
     # projects ---------------------------------------------------------------
     def create_project(self, p: Project, actor: str) -> Project:
         with self._write() as (tx, r):
@@ -161,6 +179,17 @@ class HealthStore(Reads):
                 data["from_stage"] = old.stage
             return save_project(tx, r, old, new, actor, "progress", note, data)
 
+    def delete_project(
+        self, project_id: str, actor: str, note: str = "", *, allow: Allow | None = None
+    ) -> Project:
+        """Delete a project (its problems stay, unlinked; one re-checking on the strength
+        of this project alone goes back to in_progress); return it as it was. ``allow`` as
+        for ``delete_problem``."""
+        with self._write() as (tx, r):
+            gone = delete_project_rows(tx, r, project_id, actor, note, allow)
+        self._drop_photos("projects", gone.id, gone.photos)
+        return gone
+
     # photos -----------------------------------------------------------------
     def add_photo(
         self,
@@ -175,17 +204,31 @@ class HealthStore(Reads):
         key = ph.photo_key(kind, item_id, stored)
         self._get(kind, item_id)  # 404 before anything is stored
         self._objects.put_bytes(key, data, content_type=content_type)
-        with self._write() as (tx, r):
-            meta = {"photos": [stored], "name": name, "bytes": len(data)}
-            if kind == "problems":
-                old_p = tx.problem(item_id, lock=True)
-                new_p = replace(old_p, photos=(*old_p.photos, stored))
-                save_problem(tx, r, old_p, new_p, actor, "photo", "", meta)
-            else:
-                old_j = tx.project(item_id, lock=True)
-                new_j = replace(old_j, photos=(*old_j.photos, stored))
-                save_project(tx, r, old_j, new_j, actor, "photo", "", meta)
+        try:
+            with self._write() as (tx, r):
+                meta = {"photos": [stored], "name": name, "bytes": len(data)}
+                if kind == "problems":
+                    old_p = tx.problem(item_id, lock=True)
+                    new_p = replace(old_p, photos=(*old_p.photos, stored))
+                    save_problem(tx, r, old_p, new_p, actor, "photo", "", meta)
+                else:
+                    old_j = tx.project(item_id, lock=True)
+                    new_j = replace(old_j, photos=(*old_j.photos, stored))
+                    save_project(tx, r, old_j, new_j, actor, "photo", "", meta)
+        except BaseException:  # e.g. the item deleted meanwhile: no row names the object
+            self._drop_photos(kind, item_id, (stored,))
+            raise
         return stored
+
+    def _drop_photos(
+        self, kind: Literal["problems", "projects"], item_id: str, names: Sequence[str]
+    ) -> None:
+        """Remove photo objects, best effort: a failure is logged, never raised."""
+        for name in names:
+            try:
+                self._objects.delete(ph.photo_key(kind, item_id, name))
+            except Exception:
+                log.warning("photo %s of %s %s not deleted", name, kind, item_id, exc_info=True)
 
     def open_photo(
         self, kind: Literal["problems", "projects"], item_id: str, name: str

@@ -53,6 +53,11 @@ def changes(old: Problem | Project | None, new: Problem | Project) -> dict[str, 
     return out
 
 
+def last_state(item: Problem | Project) -> dict[str, Any]:
+    """Every field of ``item`` as JSON (the history of a deletion keeps what was deleted)."""
+    return {f.name: _jsonable(getattr(item, f.name)) for f in fields(item)}
+
+
 def _flag_history(tx: Tx, kind: str, item_id: str, old: str | None, new: str | None) -> None:
     if old != new:
         tx.history(kind, item_id, SYSTEM, flag_action(new), "", {"flag": new, "previous": old})

@@ -68,6 +68,8 @@ def test_every_write_route_refuses_a_caller_without_credentials(city: AccessApp)
     # the enumeration sees the routers' routes (a broken walk would make this test empty)
     assert ("PUT", "/api/layers/{layer}/permissions") in routes
     assert ("POST", "/api/submissions") in routes
+    assert ("DELETE", "/api/problems/{problem_id}") in routes
+    assert ("DELETE", "/api/projects/{project_id}") in routes
     assert len(routes) >= 8
     for method, path in routes:
         url = concrete(path)
@@ -97,6 +99,11 @@ OPINION: tuple[str, str, Any] = (
 PERMS_PUT: tuple[str, str, Any] = ("PUT", "/api/layers/open/permissions", {"grants": []})
 PERMS_GET: tuple[str, str, Any] = ("GET", "/api/layers/open/permissions", None)
 AUDIT: tuple[str, str, Any] = ("GET", "/api/audit", None)
+DELETE_PROBLEM: tuple[str, str, Any] = ("DELETE", "/api/problems/nope", None)
+DELETE_PROJECT: tuple[str, str, Any] = ("DELETE", "/api/projects/nope", None)
+#: who may delete a problem or project reaches the lookup (404); district reporters never
+DELETERS = {"admin": 404, "planner": 404, "xiamen": 404}
+NOT_DELETERS = ("viewer", "district_reporter", "reviewer", "leader", "submitter")
 # (endpoint, allowed callers and the status they get, forbidden callers: 403)
 MATRIX: list[tuple[tuple[str, str, Any], dict[str, int], tuple[str, ...]]] = [
     (AUDIT, {"admin": 200}, ("viewer", "planner", "leader", "reviewer", "xiamen")),
@@ -109,6 +116,8 @@ MATRIX: list[tuple[tuple[str, str, Any], dict[str, int], tuple[str, ...]]] = [
         {"reviewer": 404, "planner": 404, "xiamen": 404, "admin": 404},
         ("viewer", "leader", "submitter", "district_reporter"),
     ),
+    (DELETE_PROBLEM, DELETERS, NOT_DELETERS),
+    (DELETE_PROJECT, DELETERS, NOT_DELETERS),
 ]
 
 

@@ -105,10 +105,12 @@ WRITES = {
     ("/api/healthcheck/sweep", "post"),
     ("/api/problems", "post"),
     ("/api/problems/{problem_id}", "patch"),
+    ("/api/problems/{problem_id}", "delete"),
     ("/api/problems/{problem_id}/photos", "post"),
     ("/api/problems/{problem_id}/recheck", "post"),
     ("/api/projects", "post"),
     ("/api/projects/{project_id}", "patch"),
+    ("/api/projects/{project_id}", "delete"),
     ("/api/projects/{project_id}/photos", "post"),
     ("/api/projects/{project_id}/progress", "post"),
 }

@@ -4,6 +4,11 @@ A ``department_editor`` or ``district_reporter`` whose principal names a departm
 change only items of that department (a new item without a department becomes theirs).
 ``admin`` passes everything, and so does a role of the action that is not department-bound
 (a planner, a reviewer).
+
+Deleting a problem or a project is stricter than changing one: planners and admins may
+delete any; a ``department_editor`` only an item of the department their principal names
+(one whose principal names no department deletes nothing); a ``district_reporter``, who may
+change a problem, never deletes.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ PROBLEM_UPDATE = ("planner", "department_editor", "district_reporter")
 RECHECK = ("planner", "reviewer")
 PROJECT_WRITE = ("planner", "department_editor")
 PROGRESS = ("district_reporter", "department_editor", "planner")
+PROBLEM_DELETE = ("planner", "department_editor")
+PROJECT_DELETE = ("planner", "department_editor")
 SWEEP = ("admin",)
 DEPARTMENT_BOUND = frozenset({"department_editor", "district_reporter"})
 
@@ -44,3 +51,19 @@ def check_department(who: Principal, allowed: Sequence[str], what: str, *departm
                 f"{what}: {who.user} may change only items of {mine}, not of "
                 f"{department or 'no department'}"
             )
+
+
+def check_delete(who: Principal, allowed: Sequence[str], what: str, department: str) -> None:
+    """Raise ``ForbiddenError`` unless ``who`` may delete an item of ``department``: a role
+    of ``allowed`` that is not department-bound (or admin) deletes any item, a
+    department-bound one only an item of the department ``who`` names."""
+    who.require(allowed, what)
+    if "admin" in who.roles or (set(allowed) - DEPARTMENT_BOUND) & who.roles:
+        return
+    if not who.department:
+        raise ForbiddenError(f"{what}: {who.user} speaks for no department")
+    if department != who.department:
+        raise ForbiddenError(
+            f"{what}: {who.user} may delete only items of {who.department}, not of "
+            f"{department or 'no department'}"
+        )

@@ -5,6 +5,9 @@ it, and a re-check needs a linked project that has reached the completing stage 
 a failing re-check sends it back to in_progress. A closed problem stays closed. A project
 moves forward one stage at a time (收储 → 供地 → 开工 → 竣工 → 验收); going back or
 skipping a stage is refused. Refusals are ``ConflictError`` (HTTP 409).
+
+When a project is deleted its problems lose the link; a problem re-checking on the strength
+of that project alone goes back to in_progress (``status_after_unlink``).
 """
 
 from __future__ import annotations
@@ -94,3 +97,17 @@ def reaches_completion(stages: Stages, current: str, new: str) -> bool:
 
 #: statuses a problem leaves for rechecking when a linked project completes
 AWAITING_RECHECK: frozenset[ProblemStatus] = frozenset({"open", "in_progress"})
+
+
+def status_after_unlink(current: ProblemStatus, *, linked_complete: bool) -> ProblemStatus:
+    """A problem's status once a linked project is deleted; ``linked_complete``: one of the
+    projects still linked has reached completion.
+
+    Re-checking needs a completed linked project (as for a manual move to rechecking), so a
+    problem rechecking with none left goes back to in_progress: work on it was under way,
+    which is also where a failing re-check leaves it, and rechecking → in_progress is a
+    permitted move. Every other status stays (open and in_progress need no project; a closed
+    problem stays closed)."""
+    if current == "rechecking" and not linked_complete:
+        return "in_progress"
+    return current
