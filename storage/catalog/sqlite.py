@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import repeat
@@ -84,6 +84,7 @@ class SQLiteCatalog:
         self._busy_timeout_s = busy_timeout_s
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._commit_listeners: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"SQLiteCatalog({self.url!r})"
@@ -125,6 +126,22 @@ class SQLiteCatalog:
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise _translate(exc) from exc
+        if write:
+            for listener in list(self._commit_listeners):
+                listener()
+
+    def on_commit(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (in the committing thread) after every write transaction of
+        this catalog object commits: the in-process bus that wakes the live-overlay
+        follower at once (other processes' writes are still found by polling). Returns a
+        function that removes it."""
+        self._commit_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._commit_listeners:
+                self._commit_listeners.remove(listener)
+
+        return remove
 
     paramstyle = "qmark"
 

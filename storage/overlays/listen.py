@@ -1,6 +1,9 @@
 """Wake a follower when the overlay event log grows.
 
-``PollWaiter``: sleeps a fixed interval (SQLite: followers poll the log by seq).
+``PollWaiter``: sleeps a fixed interval (followers poll the log by seq).
+``LocalWaiter``: the in-process bus of the embedded SQLite default: ``notify()`` (from
+any thread, e.g. the catalog's commit listener) wakes it at once; it also returns after
+the poll interval, so that what other processes commit (a CLI import) is read too.
 ``NotifyWaiter``: a dedicated autocommit psycopg connection that ``LISTEN``s on the
 outbox's channel and returns as soon as a notification arrives. When the connection
 drops (PostgreSQL restarts, the backend is terminated) it waits like a poller while it
@@ -17,7 +20,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import psycopg
 
@@ -26,6 +30,13 @@ from storage.overlays.outbox import CHANNEL
 log = logging.getLogger("storage.overlays")
 
 APPLICATION_NAME = "twin-overlays-listen"
+
+
+@runtime_checkable
+class CommitNotifier(Protocol):
+    """A catalog that calls listeners after its write transactions commit (SQLite)."""
+
+    def on_commit(self, listener: Callable[[], None]) -> Callable[[], None]: ...
 
 
 class Waiter(Protocol):
@@ -45,6 +56,36 @@ class PollWaiter:
 
     async def close(self) -> None:
         return None
+
+
+class LocalWaiter:
+    def __init__(self, interval_s: float = 0.15) -> None:
+        self.interval_s = interval_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self.notified = 0  # wake-ups asked for, for tests
+
+    def notify(self) -> None:
+        """The log may have grown; thread-safe, never blocks, a no-op before the first wait."""
+        self.notified += 1
+        loop, event = self._loop, self._event
+        if loop is None or event is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(event.set)
+
+    async def wait(self) -> None:
+        if self._event is None:
+            self._loop = asyncio.get_running_loop()
+            self._event = asyncio.Event()
+        event = self._event
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.interval_s):
+                await event.wait()
+        event.clear()
+
+    async def close(self) -> None:
+        self._loop = self._event = None
 
 
 class NotifyWaiter:

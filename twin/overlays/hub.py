@@ -2,11 +2,11 @@
 to the bounded queues of its websocket clients.
 
 The follower reads the log by seq after every wake-up of its waiter (PostgreSQL
-LISTEN/NOTIFY, or polling for SQLite) and pushes each event, encoded once, to every
-subscription that wants its channel. Broadcasting and subscribing both run on the event
-loop without awaiting in between, so a new subscription gets every event after the
-hub's ``cursor`` at that moment, and the client reads what came before from the log
-(``catch_up``): no gap, no duplicate.
+LISTEN/NOTIFY; for SQLite, the catalog's commits in this process, and polling) and
+pushes each event, encoded once, to every subscription that wants its channel.
+Broadcasting and subscribing both run on the event loop without awaiting in between,
+so a new subscription gets every event after the hub's ``cursor`` at that moment, and
+the client reads what came before from the log (``catch_up``): no gap, no duplicate.
 
 The constructor does no I/O: ``start()`` (in the app's lifespan) enables the hub, the
 follower starts with the first subscriber, ``stop()`` ends it and closes every client.
@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Collection
 from storage.catalog.protocol import Catalog
 from storage.overlays.event_log import EventLog
 from storage.overlays.events import OverlayEvent
-from storage.overlays.listen import NotifyWaiter, PollWaiter, Waiter
+from storage.overlays.listen import CommitNotifier, LocalWaiter, NotifyWaiter, PollWaiter, Waiter
 from twin.errors import BackendUnavailableError, TwinError
 from twin.overlays.subscription import Subscription
 from twin.overlays.wire import encode, event_frame
@@ -54,10 +54,19 @@ class OverlayHub:
     def for_catalog(
         cls, catalog: Catalog, *, poll_s: float = 0.15, queue_limit: int = 256, batch: int = 500
     ) -> OverlayHub:
-        """LISTEN/NOTIFY on a PostGIS catalog, polling by seq on SQLite."""
+        """LISTEN/NOTIFY on a PostGIS catalog; on SQLite, woken by the catalog's commits in
+        this process (and polling by seq for the other processes' writes)."""
         events = EventLog(catalog)
         url = events.listen_url
-        waiter: Waiter = PollWaiter(poll_s) if url is None else NotifyWaiter(url, poll_s=poll_s)
+        waiter: Waiter
+        if url is not None:
+            waiter = NotifyWaiter(url, poll_s=poll_s)
+        elif isinstance(catalog, CommitNotifier):
+            local = LocalWaiter(poll_s)
+            catalog.on_commit(local.notify)
+            waiter = local
+        else:
+            waiter = PollWaiter(poll_s)
         return cls(events, waiter, queue_limit=queue_limit, batch=batch)
 
     @property

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from storage.catalog.protocol import Catalog
+from storage.catalog.sqlite import SQLiteCatalog
+from storage.overlays.listen import LocalWaiter
 from tests.storage.overlays.log_helpers import append, problems
 from twin.errors import BackendUnavailableError
 from twin.overlays.hub import OverlayHub
@@ -130,3 +135,64 @@ def test_a_stopped_hub_starts_again_from_the_latest_seq(catalog: Catalog) -> Non
         await hub.stop()
 
     asyncio.run(run())
+
+
+def test_a_commit_wakes_the_follower_at_once_not_at_the_next_poll(catalog: Catalog) -> None:
+    """SQLite: the catalog's commit listener (the in-process bus); PostGIS: NOTIFY. The
+    poll interval is 30 s and the notification safety net 2 s, so only a wake-up by the
+    commit itself delivers within the deadline."""
+
+    async def run() -> float:
+        hub = OverlayHub.for_catalog(catalog, poll_s=30.0)
+        hub.start()
+        sub = await hub.subscribe(None)
+        await asyncio.sleep(0.2)  # the follower is waiting
+        started = time.monotonic()
+        seqs = await asyncio.to_thread(append, catalog, *problems("now"))
+        assert await _take(sub, 1, timeout_s=1.5) == seqs
+        took = time.monotonic() - started
+        await hub.stop()
+        return took
+
+    assert asyncio.run(run()) < 1.5
+
+
+def test_on_sqlite_another_process_s_commits_are_still_found_by_polling(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog = SQLiteCatalog(url)
+    catalog.migrate()
+    other = SQLiteCatalog(url)  # its commits call no listener of this hub's catalog
+
+    async def run() -> None:
+        hub = _hub(catalog)
+        hub.start()
+        sub = await hub.subscribe(None)
+        seqs = await asyncio.to_thread(append, other, *problems("elsewhere"))
+        assert await _take(sub, 1, timeout_s=2.0) == seqs
+        assert isinstance(hub.waiter, LocalWaiter) and hub.waiter.notified == 0
+        await hub.stop()
+
+    try:
+        asyncio.run(run())
+    finally:
+        other.close()
+        catalog.close()
+
+
+def test_a_local_waiter_wakes_on_a_notify_from_another_thread_and_else_after_its_interval() -> None:
+    async def run() -> tuple[float, float]:
+        waiter = LocalWaiter(interval_s=0.3)
+        started = time.monotonic()
+        await waiter.wait()  # nothing: the interval
+        idle = time.monotonic() - started
+        threading.Timer(0.05, waiter.notify).start()
+        started = time.monotonic()
+        await waiter.wait()
+        woken = time.monotonic() - started
+        await waiter.close()
+        waiter.notify()  # after close: a no-op, no error
+        return idle, woken
+
+    idle, woken = asyncio.run(run())
+    assert 0.25 <= idle < 1.0
+    assert woken < 0.25
