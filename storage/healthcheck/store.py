@@ -88,8 +88,16 @@ class HealthStore(Reads):
     def _write(self) -> Iterator[tuple[Tx, Rules]]:
         with self._catalog.transaction() as conn:
             tx = Tx(conn, self._qmark)
-            yield tx, Rules(self.stages, self.today())
-            tx.flush()
+            try:
+                yield tx, Rules(self.stages, self.today())
+                tx.flush()
+            except self._integrity:
+                # e.g. a link to an item that another request deleted meanwhile: the
+                # whole change rolls back, and the caller reads again and retries
+                raise ConflictError(
+                    "the data changed meanwhile (an item it refers to is gone): read it "
+                    "again and retry"
+                ) from None
 
     # indicators -------------------------------------------------------------
     def upsert_indicators(self, values: Sequence[IndicatorValue], actor: str) -> int:

@@ -16,7 +16,7 @@ from storage.healthcheck.store import HealthStore
 from storage.healthcheck.writes import last_state
 from storage.objects.protocol import ObjectStore
 from tests.storage.hc_helpers import JPEG, PNG, Clock, counts, events, problem, project, snapshot
-from twin.errors import ForbiddenError, NotFoundError, StorageError
+from twin.errors import ConflictError, ForbiddenError, NotFoundError, StorageError
 from twin.healthcheck.records import Problem, Project
 from twin.healthcheck.wire import problem_feature, project_feature
 
@@ -253,3 +253,23 @@ def test_a_photo_whose_row_is_not_written_is_not_left_behind(
         store.add_photo("problems", "p1", "a.png", PNG, "d1")
     assert snapshot(catalog) == before
     assert _photos(objects) == []
+
+
+def test_a_link_to_a_problem_deleted_meanwhile_is_a_conflict_and_changes_nothing(
+    store: HealthStore, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race of a PATCH that links a problem while another request deletes it: the
+    existence check passed before the delete committed, so the database's foreign key
+    refuses the link. That is a 409 to retry, not a server error, and nothing is written."""
+    store.create_problem(problem("p1"), "planner1")
+    store.create_project(project("j1"), "planner1")
+    store.delete_problem("p1", "planner2")
+    before = snapshot(catalog)
+    # what the other request's check saw: p1 still there
+    monkeypatch.setattr("storage.healthcheck.writes._check_links", lambda tx, ids: None)
+
+    with pytest.raises(ConflictError, match="changed meanwhile"):
+        store.update_project("j1", {"problem_ids": ["p1"]}, "planner1")
+
+    assert snapshot(catalog) == before
+    assert store.get_project("j1").problem_ids == ()
