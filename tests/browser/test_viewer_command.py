@@ -48,7 +48,8 @@ SCREENSHOT = REPO_ROOT / "viewer" / "docs" / "command-mode.png"
 TOKEN = "planner-token-for-the-command-centre-test"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TOKENS = [{"token": TOKEN, "user": "规划处", "roles": ["planner"]}]
-LIVE_WITHIN_MS = 5_000  # the issue asks for a second; SwiftShader on 2 shared cores is slow
+LIVE_WITHIN_MS = 5_000  # until Playwright sees it: SwiftShader frames on 2 shared cores
+APPLIED_WITHIN_MS = 1_000  # the issue's second: from the API's answer to the page's state
 SUMMARY_WITHIN_MS = 20_000  # a summary GET after 400 ms, on a loaded machine
 # the demo city's districts (twin.demo.names), and one more
 DISTRICTS = ("福田区", "罗湖区", "南山区")
@@ -493,7 +494,9 @@ def test_a_change_through_the_api_reaches_the_open_page_without_a_reload(
     assert before["problems"]["P-003"]["severity"] == 1
 
     # a PATCH of a problem's severity: the marker changes colour
+    sent_ms = time.time() * 1000.0
     server.send("PATCH", "api/problems/P-003", {"severity": 3, "note": "升级为严重问题"})
+    answered_ms = time.time() * 1000.0
     took = wait_for(
         page,
         "() => window.__twinCommand.problems['P-003']?.severity === 3",
@@ -501,6 +504,13 @@ def test_a_change_through_the_api_reaches_the_open_page_without_a_reload(
         "the severity change did not reach the page",
         LIVE_WITHIN_MS,
     )
+    # when the page itself received and applied it (its clock is this machine's): the
+    # issue's second; what the page then draws and Playwright sees waits for frames of
+    # the software renderer (a good half second each here)
+    feed = hook(page)["feed"]
+    received_ms = feed["receivedAt"] - answered_ms
+    applied_ms = feed["appliedAt"] - answered_ms
+    assert applied_ms <= APPLIED_WITHIN_MS, (received_ms, applied_ms)
     # a new problem: a new marker, and the totals re-read from the summary
     lon, lat = server.get("api/problems/P-001")["geometry"]["coordinates"]
     server.send(
@@ -571,7 +581,11 @@ def test_a_change_through_the_api_reaches_the_open_page_without_a_reload(
     state = hook(page)
     assert state["feed"]["events"] >= 3 and state["feed"]["status"] == "live", state["feed"]
     assert page.evaluate("() => window.__notReloaded") is True, "the page was reloaded"
-    print(f"live: the severity change showed {took * 1000:.0f} ms after the PATCH answered")
+    print(
+        f"live: the severity change reached the page {received_ms:.0f} ms and was applied"
+        f" {applied_ms:.0f} ms after the PATCH answered ({(answered_ms - sent_ms):.0f} ms);"
+        f" Playwright saw it after {took * 1000:.0f} ms"
+    )
     assert page.evaluate("() => window.__twin.errors") == []
     assert command_pages.recorder.bad_responses() == []
 

@@ -166,6 +166,7 @@ class CommandApp {
   }
 
   private receive(event: OverlayEvent): void {
+    this.hook.feed.receivedAt = Date.now();
     this.hook.feed.events += 1;
     this.hook.feed.lastSeq = event.seq;
     this.hook.feed.since = this.cursor.since;
@@ -176,6 +177,7 @@ class CommandApp {
     }
     this.apply(event);
     this.renderLive();
+    this.hook.feed.appliedAt = Date.now();
   }
 
   private apply(event: OverlayEvent): void {

@@ -3,7 +3,8 @@
 //
 // ready       the health-check data was read once and the city's tilesets were added
 // feed        the websocket: its status, the seq to reconnect from, events received,
-//             the seq of the last one, failed reconnect attempts in a row
+//             the seq of the last one, failed reconnect attempts in a row, and when
+//             (epoch ms) the last event arrived and when it was applied and drawn
 // problems    per problem id: status, severity, overdue (as drawn on the map)
 // projects    per project id: stage, percent, overdue, idle
 // indicators  per "code|year|area": the red/amber/green status shown (null: no target)
@@ -19,7 +20,15 @@ import type { LiveState } from "./overlay-live-state";
 
 export interface CommandHook {
   ready: boolean;
-  feed: { status: FeedStatus; since: number | null; events: number; lastSeq: number | null; attempt: number };
+  feed: {
+    status: FeedStatus;
+    since: number | null;
+    events: number;
+    lastSeq: number | null;
+    attempt: number;
+    receivedAt: number | null;
+    appliedAt: number | null;
+  };
   problems: Record<string, { status: string; severity: number; overdue: boolean }>;
   projects: Record<string, { stage: string; percent: number; overdue: boolean; idle: boolean }>;
   indicators: Record<string, Rag | null>;
@@ -37,7 +46,7 @@ declare global {
 export function installCommandHook(): CommandHook {
   const hook: CommandHook = {
     ready: false,
-    feed: { status: "stopped", since: null, events: 0, lastSeq: null, attempt: 0 },
+    feed: { status: "stopped", since: null, events: 0, lastSeq: null, attempt: 0, receivedAt: null, appliedAt: null },
     problems: {},
     projects: {},
     indicators: {},

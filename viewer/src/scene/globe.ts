@@ -66,6 +66,9 @@ export function createViewer(container: HTMLElement): Viewer {
   const scene = viewer.scene;
   scene.globe.baseColor = Color.fromCssColorString(GLOBE_COLOUR);
   scene.globe.showGroundAtmosphere = false;
+  // A flat-coloured ellipsoid needs no fine tiles: a coarser globe (2 is the default)
+  // loads in fewer frames and looks the same.
+  scene.globe.maximumScreenSpaceError = 4;
   scene.backgroundColor = Color.fromCssColorString(BACKGROUND_COLOUR);
   return viewer;
 }

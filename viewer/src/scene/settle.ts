@@ -1,5 +1,5 @@
-// Tells when the scene is "settled": every shown tileset has loaded what the
-// current view needs and a few frames were drawn since. With requestRenderMode
+// Tells when the scene is "settled": every shown tileset and the globe have loaded
+// what the current view needs and a few frames were drawn since. With requestRenderMode
 // frames are only drawn on demand, so while unsettled this watcher keeps asking
 // for frames; once settled it stops and the page goes idle.
 
@@ -87,7 +87,11 @@ export class SettleWatcher {
       this.loading = !tilesLoaded;
       this.onLoading(this.loading);
     }
-    const quiet = tilesLoaded && this.flights === 0 && this.othersReady();
+    // the globe's own tiles too: until they are in, every frame asks for another
+    // (and on a software renderer each one holds the page for a good half second)
+    const globe = this.viewer.scene.globe;
+    const globeLoaded = !globe.show || globe.tilesLoaded;
+    const quiet = tilesLoaded && globeLoaded && this.flights === 0 && this.othersReady();
     this.quietFrames = quiet ? this.quietFrames + 1 : 0;
     if (this.quietFrames >= SETTLED_FRAMES) {
       this.setSettled(true);
