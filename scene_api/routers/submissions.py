@@ -1,5 +1,9 @@
 """``/api/submissions``: BIM submissions under review — upload (checked automatically),
-states, parallel opinions, BCF in and out, the diff against the previous version."""
+states, parallel opinions, BCF in and out, the diff against the previous version.
+
+A submission whose model layer the caller may not read (a restricted layer, see
+``scene_api.services.access``) is left out of the list and answered like a missing one
+(404 ``submission_not_found``) everywhere else."""
 
 from __future__ import annotations
 
@@ -21,10 +25,11 @@ from pydantic import BaseModel, Field
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
+from scene_api.services import access
 from scene_api.services.identity import principal_of
 from scene_api.services.uploads import remove, spool, work_dir
 from storage.submissions.records import Opinion, Submission, SubmissionEvent
-from storage.submissions.store import SubmissionStore
+from storage.submissions.store import SubmissionNotFoundError, SubmissionStore
 from twin.errors import InvalidInputError, NotFoundError
 from twin.submissions.lifecycle import USER_ACTIONS, apply_action
 from twin.submissions.opinions import add_opinion, import_bcf_comments
@@ -48,6 +53,14 @@ class OpinionIn(BaseModel):
 
 def _store(ctx: SceneContext) -> SubmissionStore:
     return SubmissionStore(ctx.catalog)
+
+
+def _visible(request: Request, ctx: SceneContext, submission_id: str) -> Submission:
+    """The submission, unless the caller may not read its layer (then: as if missing)."""
+    sub = _store(ctx).get(submission_id)
+    if not access.may_read(request, ctx, sub.layer_id):
+        raise SubmissionNotFoundError(f"no submission {submission_id!r}")
+    return sub
 
 
 def _services(ctx: SceneContext) -> Services:
@@ -169,11 +182,14 @@ async def submit(
 
 @router.get("", summary="Submissions, by project and state", responses=error_responses(422))
 def list_submissions(
+    request: Request,
     ctx: Ctx,
     project: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[dict[str, Any]]:
-    return [_out(s, full=False) for s in _store(ctx).find(project=project, state=state)]
+    hide = access.hidden(request, ctx)
+    found = _store(ctx).find(project=project, state=state)
+    return [_out(s, full=False) for s in found if s.layer_id not in hide]
 
 
 @router.get(
@@ -181,8 +197,8 @@ def list_submissions(
     summary="A submission with its review report",
     responses=error_responses(404, 422),
 )
-def get_submission(ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
-    return _out(_store(ctx).get(submission_id))
+def get_submission(request: Request, ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
+    return _out(_visible(request, ctx, submission_id))
 
 
 @router.get(
@@ -190,10 +206,11 @@ def get_submission(ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
     summary="Its history: every change, who and when",
     responses=error_responses(404, 422),
 )
-def submission_events(ctx: Ctx, submission_id: SubmissionId) -> list[dict[str, Any]]:
-    store = _store(ctx)
-    store.get(submission_id)
-    return [_event(e) for e in store.events(submission_id)]
+def submission_events(
+    request: Request, ctx: Ctx, submission_id: SubmissionId
+) -> list[dict[str, Any]]:
+    _visible(request, ctx, submission_id)
+    return [_event(e) for e in _store(ctx).events(submission_id)]
 
 
 @router.post(
@@ -207,6 +224,7 @@ def transition(
     request: Request, ctx: Ctx, submission_id: SubmissionId, body: TransitionIn
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
+    _visible(request, ctx, submission_id)
     return _out(apply_action(_store(ctx), submission_id, body.action, who, body.note))
 
 
@@ -215,10 +233,9 @@ def transition(
     summary="Opinions of the reviewing departments",
     responses=error_responses(404, 422),
 )
-def opinions(ctx: Ctx, submission_id: SubmissionId) -> list[dict[str, Any]]:
-    store = _store(ctx)
-    store.get(submission_id)
-    return [_opinion(o) for o in store.opinions(submission_id)]
+def opinions(request: Request, ctx: Ctx, submission_id: SubmissionId) -> list[dict[str, Any]]:
+    _visible(request, ctx, submission_id)
+    return [_opinion(o) for o in _store(ctx).opinions(submission_id)]
 
 
 @router.post(
@@ -231,6 +248,7 @@ def post_opinion(
     request: Request, ctx: Ctx, submission_id: SubmissionId, body: OpinionIn
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
+    _visible(request, ctx, submission_id)
     return _opinion(add_opinion(_store(ctx), submission_id, who, body.verdict, body.text))
 
 
@@ -240,8 +258,8 @@ def post_opinion(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}, **error_responses(404, 422)},
 )
-def get_bcf(ctx: Ctx, submission_id: SubmissionId) -> Response:
-    sub = _store(ctx).get(submission_id)
+def get_bcf(request: Request, ctx: Ctx, submission_id: SubmissionId) -> Response:
+    sub = _visible(request, ctx, submission_id)
     if sub.bcf_key is None:
         raise NotFoundError(f"submission {sub.id} has no BCF yet (state {sub.state})")
     return Response(
@@ -260,6 +278,7 @@ async def post_bcf(
     request: Request, ctx: Ctx, submission_id: SubmissionId, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
+    _visible(request, ctx, submission_id)
     folder = work_dir(ctx.settings.data_dir / "tmp")
     try:
         path = await spool(file, folder, "comments.bcfzip", ctx.settings.bim.max_upload_mb << 20)
@@ -274,8 +293,8 @@ async def post_bcf(
     summary="Element changes against the previous version",
     responses=error_responses(404, 422),
 )
-def get_diff(ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
-    sub = _store(ctx).get(submission_id)
+def get_diff(request: Request, ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
+    sub = _visible(request, ctx, submission_id)
     if sub.previous_id is None:
         raise NotFoundError(f"submission {sub.id} is a project's first version: nothing to diff")
     if sub.diff is None:

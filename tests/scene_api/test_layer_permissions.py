@@ -10,6 +10,8 @@ import pytest
 from starlette.requests import Request
 
 from scene_api.services import access
+from storage.submissions.records import Submission
+from storage.submissions.store import SubmissionStore
 from tests.scene_api.access_app import AccessApp, access_app, bearer
 from tests.scene_api.fake_layer import publish_layer
 from tests.storage.search_helpers import Named, publish_named
@@ -227,3 +229,50 @@ def test_write_rights_for_routers_that_change_a_layer(city: AccessApp) -> None:
         access.require_right(_conn(city, "fuzhou"), city.ctx, "secret", "update")
     with pytest.raises(UnauthorizedError):
         access.require_right(_conn(city, None), city.ctx, "open", "update")
+
+
+def _submit(city: AccessApp, sid: str, layer: str) -> None:
+    project = sid.rsplit("-v", 1)[0]
+    SubmissionStore(city.ctx.catalog).create(
+        Submission(sid, project, 1, project, layer, "checked", "m.ifc", f"bim/{sid}.ifc"),
+        actor="architect",
+    )
+
+
+def test_a_submission_on_a_restricted_layer_is_hidden_like_a_missing_one(city: AccessApp) -> None:
+    _submit(city, "tower-v1", "secret")
+    _submit(city, "plaza-v1", "open")
+    restrict(city)
+    c = city.client
+    reads = ("", "/events", "/opinions", "/diff", "/bcf")
+
+    def listed(headers: dict[str, str]) -> set[str]:
+        return {s["id"] for s in c.get("/api/submissions", headers=headers).json()}
+
+    for who in ({}, bearer("viewer"), bearer("reviewer"), bearer("fuzhou")):
+        assert listed(who) == {"plaza-v1"}, who
+        for tail in reads:
+            hidden = c.get(f"/api/submissions/tower-v1{tail}", headers=who)
+            missing = c.get(f"/api/submissions/nowhere-v1{tail}", headers=who)
+            assert hidden.status_code == missing.status_code == 404, (who, tail)
+            assert hidden.json()["code"] == missing.json()["code"] == "submission_not_found"
+    # a write on it is refused the same way, and changes nothing
+    for path, body in (
+        ("transitions", {"action": "start_review"}),
+        ("opinions", {"verdict": "agree", "text": "同意"}),
+    ):
+        r = c.post(f"/api/submissions/tower-v1/{path}", json=body, headers=bearer("reviewer"))
+        assert r.status_code == 404 and r.json()["code"] == "submission_not_found", r.text
+    store = SubmissionStore(city.ctx.catalog)
+    assert store.get("tower-v1").state == "checked" and store.opinions("tower-v1") == []
+    # those who may read the layer see and work on it as before
+    for who in (bearer("xiamen"), bearer("admin")):
+        assert listed(who) == {"plaza-v1", "tower-v1"}
+        assert c.get("/api/submissions/tower-v1", headers=who).json()["layer"] == "secret"
+    r = c.post(
+        "/api/submissions/tower-v1/transitions",
+        json={"action": "start_review"},
+        headers=bearer("admin"),
+    )
+    assert r.status_code == 200, r.text
+    assert store.get("tower-v1").state == "under_review"
