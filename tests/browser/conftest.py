@@ -9,6 +9,7 @@ console errors, uncaught exceptions, every request and response.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -221,10 +222,26 @@ def wait_healthy(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> Non
     pytest.fail(f"twin serve did not answer /healthz within {SERVER_START_S:.0f} s: {last}")
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo city, built once per session; each module serves a copy of its own
+    (``copy_demo``), so that what one module changes never reaches another."""
+    data_dir = tmp_path_factory.mktemp("browser-demo-template") / "twin-data"
+    build_demo(data_dir)
+    return data_dir
+
+
+def copy_demo(template: Path, data_dir: Path) -> None:
+    """A private copy of the demo's data directory (catalog and objects hold no paths)."""
+    shutil.copytree(template, data_dir)
+
+
 # module scope: Playwright's sync API runs an event loop on the main thread while it is
 # open, which would break every later test that starts its own (TestClient, asyncio.run)
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: Path
+) -> Iterator[DemoServer]:
     if not VIEWER_INDEX.is_file():
         pytest.fail(
             f"the viewer is not built ({VIEWER_INDEX.relative_to(REPO_ROOT)} is missing): "
@@ -233,7 +250,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         )
     root = tmp_path_factory.mktemp("browser-demo")
     data_dir = root / "twin-data"
-    build_demo(data_dir)
+    copy_demo(demo_template, data_dir)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
     log = root / "serve.log"

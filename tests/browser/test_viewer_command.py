@@ -31,8 +31,8 @@ from tests.browser.conftest import (
     REPO_ROOT,
     VIEWER_INDEX,
     Recorder,
-    build_demo,
     clean_env,
+    copy_demo,
     free_port,
     twin_state,
     wait_healthy,
@@ -263,12 +263,14 @@ def seed(server: CommandServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def command_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommandServer]:
+def command_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: Path
+) -> Iterator[CommandServer]:
     if not VIEWER_INDEX.is_file():
         pytest.fail("the viewer is not built: run make viewer", pytrace=False)
     root = tmp_path_factory.mktemp("command")
     data_dir = root / "twin-data"
-    build_demo(data_dir)
+    copy_demo(demo_template, data_dir)
     port = free_port()
     server = CommandServer(f"http://127.0.0.1:{port}/", data_dir, port, root / "serve.log")
     try:
