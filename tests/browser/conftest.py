@@ -254,22 +254,32 @@ def demo_server(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
     log = root / "serve.log"
-    command = [sys.executable, "-m", "twin.cli.main", "--data-dir", str(data_dir), "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, env=clean_env(), stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT
-        )
+    proc = start_twin(data_dir, port, log)
     try:
         wait_healthy(proc, base_url, log)
         yield DemoServer(base_url=base_url, data_dir=data_dir, log=log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_twin(proc)
+
+
+def start_twin(data_dir: Path, port: int, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """``twin serve`` on ``data_dir`` at 127.0.0.1:``port``, its output appended to ``log``;
+    ``env``: TWIN_* settings (e.g. API tokens)."""
+    command = [sys.executable, "-m", "twin.cli.main", "--data-dir", str(data_dir), "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command, env=clean_env(**env), stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
+
+
+def stop_twin(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

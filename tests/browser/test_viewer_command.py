@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,9 +30,10 @@ from tests.browser.conftest import (
     REPO_ROOT,
     VIEWER_INDEX,
     Recorder,
-    clean_env,
     copy_demo,
     free_port,
+    start_twin,
+    stop_twin,
     twin_state,
     wait_healthy,
     wait_settled,
@@ -85,35 +85,14 @@ class CommandServer:
         return response.json()
 
     def start(self) -> None:
-        self.proc = _serve(self.data_dir, self.port, self.log)
+        tokens = json.dumps(TOKENS)
+        self.proc = start_twin(self.data_dir, self.port, self.log, TWIN_AUTH__TOKENS=tokens)
         wait_healthy(self.proc, self.base_url, self.log)
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc)
+            stop_twin(self.proc)
             self.proc = None
-
-
-def _serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "twin.cli.main", "--data-dir", str(data_dir), "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            command,
-            env=clean_env(TWIN_AUTH__TOKENS=json.dumps(TOKENS)),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
-        )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
 
 
 def _demo_box(server: CommandServer) -> tuple[float, float, float, float]:

@@ -30,6 +30,7 @@ export class ProjectPanel {
   private readonly list = el("ul", { class: "project-list", "data-testid": "project-list" });
   private readonly detail = el("div", { class: "project-detail", "data-testid": "project-detail" });
   private readonly actions: ProjectPanelActions;
+  private edited = false;
 
   constructor(actions: ProjectPanelActions) {
     this.actions = actions;
@@ -45,6 +46,11 @@ export class ProjectPanel {
 
   set open(value: boolean) {
     this.element.hidden = !value;
+  }
+
+  /** Whether the user has typed or chosen something in the progress form since it was drawn. */
+  get editing(): boolean {
+    return this.edited;
   }
 
   renderList(lang: Lang, projects: readonly Project[], selected: string | null): void {
@@ -173,6 +179,13 @@ export class ProjectPanel {
       submit,
       message,
     );
+    this.edited = false;
+    form.addEventListener("input", () => {
+      this.edited = true;
+    });
+    form.addEventListener("change", () => {
+      this.edited = true;
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.actions.submit({

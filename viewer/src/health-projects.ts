@@ -2,7 +2,8 @@
 // the renewal projects on the map (markers coloured by stage, overdue ones
 // ringed) and the project panel; clicking a project's marker or its entry opens
 // its stage, percent and history, and the form POSTs a progress report (and a
-// photo) with the district user's token.
+// photo) with the district user's token. While the panel is open it follows the
+// projects channel of api/overlays/ws: another user's report shows at once.
 
 import type { Viewer } from "cesium";
 
@@ -20,6 +21,7 @@ import {
   readToken,
   storeToken,
 } from "./health-write";
+import { FeedCursor, LiveFeed, browserSocket, browserTimers } from "./overlay-live";
 import type { LangStore } from "./ui/lang";
 
 export class ProjectsController {
@@ -36,6 +38,9 @@ export class ProjectsController {
   private isOpen = false;
   /** Increases with every project lookup, so that a slow answer cannot replace a newer one. */
   private lookup = 0;
+  private readonly feed: LiveFeed;
+  /** A live re-read under way; asked again meanwhile, it reads once more (and the selection). */
+  private live: { again: boolean; selected: boolean } | null = null;
 
   constructor(viewer: Viewer, lang: LangStore, events: { changed(open: boolean): void; redraw(): void }) {
     this.lang = lang;
@@ -53,6 +58,18 @@ export class ProjectsController {
       },
     });
     lang.onChange(() => this.render());
+    this.feed = new LiveFeed({
+      pageUrl: window.location.href,
+      cursor: new FeedCursor(),
+      open: browserSocket,
+      timers: browserTimers,
+      channels: ["projects"],
+      events: {
+        event: (event) => this.changedLive(event.id === this.selected?.id),
+        resync: () => this.changedLive(true),
+        status: () => undefined,
+      },
+    });
   }
 
   get open(): boolean {
@@ -75,6 +92,7 @@ export class ProjectsController {
 
   close(): void {
     this.isOpen = false;
+    this.feed.stop();
     this.panel.open = false;
     this.overlays.shown = false;
     this.changed(false);
@@ -86,19 +104,67 @@ export class ProjectsController {
     this.panel.open = true;
     this.overlays.shown = true;
     this.changed(true);
+    this.feed.start();
     await this.reloadList();
   }
 
-  private async reloadList(): Promise<void> {
+  /** A project changed elsewhere: the list is read again, and the open project if it was it. */
+  private changedLive(selectedToo: boolean): void {
+    if (this.live !== null) {
+      this.live.again = true;
+      this.live.selected ||= selectedToo;
+      return;
+    }
+    const live = { again: false, selected: selectedToo };
+    this.live = live;
+    const run = async (): Promise<void> => {
+      do {
+        const selected = live.selected;
+        live.again = false;
+        live.selected = false;
+        await this.reloadList(true);
+        if (selected) {
+          await this.refreshSelected();
+        }
+      } while (live.again && this.isOpen);
+    };
+    void run().finally(() => {
+      this.live = null;
+    });
+  }
+
+  /** Reads the open project and its history again, keeping the form's note. */
+  private async refreshSelected(): Promise<void> {
+    const id = this.selected?.id;
+    if (id === undefined || this.busy) {
+      return;
+    }
+    const token = this.lookup;
+    try {
+      const [project, history] = await Promise.all([fetchProject(id), fetchHistory(id)]);
+      if (token === this.lookup && this.selected?.id === id) {
+        this.selected = project;
+        this.history = history;
+        this.render(true);
+      }
+    } catch {
+      // deleted meanwhile, or the server is away: the list says what there is
+    }
+  }
+
+  /** Reads the projects again; `live`: a change from elsewhere, so a form being filled in stays. */
+  private async reloadList(live = false): Promise<void> {
     try {
       this.projects = await fetchProjects();
     } catch (error) {
-      this.panel.renderFailed(this.lang.lang, failureReason(error));
+      if (!live) {
+        this.panel.renderFailed(this.lang.lang, failureReason(error));
+      }
       return;
     }
     this.overlays.update([], this.projects);
     this.redraw();
-    this.render();
+    this.render(live);
   }
 
   async select(id: string): Promise<void> {
@@ -175,10 +241,11 @@ export class ProjectsController {
     this.render();
   }
 
-  private render(): void {
+  /** `live`: the open project is redrawn only if its form is untouched (nothing typed is lost). */
+  private render(live = false): void {
     const lang = this.lang.lang;
     this.panel.renderList(lang, this.projects, this.selected?.id ?? null);
-    if (this.selected !== null) {
+    if (this.selected !== null && !(live && this.panel.editing)) {
       const seen = this.projects.map((p) => p.stage);
       this.panel.renderProject(lang, this.selected, this.history, seen, readToken(), this.note, this.busy);
     }
