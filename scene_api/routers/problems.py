@@ -10,46 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
-from scene_api.routers.hc_shared import (
-    allowed_for,
-    caller,
-    deleter,
-    json_body,
-    photo_response,
-    save_photo,
-)
-from twin.errors import InvalidInputError
+from scene_api.routers import hc_shared as hc
 from twin.healthcheck import access
-from twin.healthcheck.build_items import PROBLEM_FIELDS, build_problem
 from twin.healthcheck.inputs import parse_bbox
-from twin.healthcheck.wire import (
-    Feature,
-    FeatureCollection,
-    collection,
-    history_out,
-    problem_feature,
-)
+from twin.healthcheck.wire import Feature, FeatureCollection
 
 router = APIRouter(prefix="/api/problems", tags=["healthcheck"])
 Ctx = Annotated[SceneContext, Depends(get_ctx)]
-ProblemId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-PhotoName = Annotated[str, Path(min_length=1, max_length=140)]
-_CREATE_FIELDS = frozenset({*PROBLEM_FIELDS, "id", "lon", "lat"})
+ProblemId = hc.ItemId
 
 
 class RecheckIn(BaseModel):
     passed: bool
     note: str = Field(default="", max_length=10_000)
-
-
-def _feature(ctx: SceneContext, problem_id: str) -> Feature:
-    return problem_feature(ctx.health.get_problem(problem_id), ctx.health.today())
 
 
 @router.get(
@@ -58,21 +37,19 @@ def _feature(ctx: SceneContext, problem_id: str) -> Feature:
 def list_problems(
     ctx: Ctx,
     status: Annotated[str | None, Query(max_length=20)] = None,
-    district: Annotated[str | None, Query(max_length=100)] = None,
-    department: Annotated[str | None, Query(max_length=100)] = None,
+    district: hc.District = None,
+    department: hc.Department = None,
     severity: Annotated[int | None, Query(ge=1, le=3)] = None,
-    bbox: Annotated[str | None, Query(description="w,s,e,n in WGS84")] = None,
+    bbox: hc.BBoxText = None,
 ) -> FeatureCollection:
-    health = ctx.health
-    found = health.list_problems(
+    found = ctx.health.list_problems(
         status=status,
         district=district,
         department=department,
         severity=severity,
         bbox=parse_bbox(bbox),
     )
-    today = health.today()
-    return collection([problem_feature(p, today) for p in found])
+    return hc.features_of(ctx, hc.PROBLEMS, found)
 
 
 @router.post(
@@ -84,25 +61,12 @@ def list_problems(
     responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_problem(request: Request, ctx: Ctx, body: Annotated[Any, Body()]) -> Feature:
-    who = caller(request, ctx, access.PROBLEM_CREATE, "creating a problem")
-    fields = dict(json_body(body, "problem"))
-    extra = sorted(set(fields) - _CREATE_FIELDS)
-    if extra:
-        raise InvalidInputError(f"{extra[0]}: not a field of a problem", column=extra[0])
-    mine = access.bound_department(who, access.PROBLEM_CREATE)
-    if mine is not None and not fields.get("department"):
-        fields["department"] = mine
-    if fields.get("status") not in (None, "", "open"):
-        raise InvalidInputError("status: a new problem is open", column="status")
-    p = build_problem(fields)
-    allowed_for(who, access.PROBLEM_CREATE, "creating a problem", p.department)
-    created = ctx.health.create_problem(p, who.user)
-    return problem_feature(created, ctx.health.today())
+    return hc.create_item(request, ctx, hc.PROBLEMS, body, access.PROBLEM_CREATE)
 
 
 @router.get("/{problem_id}", summary="One problem", responses=error_responses(404, 422))
 def get_problem(ctx: Ctx, problem_id: ProblemId) -> Feature:
-    return _feature(ctx, problem_id)
+    return hc.get_item(ctx, hc.PROBLEMS, problem_id)
 
 
 @router.patch(
@@ -116,16 +80,7 @@ def get_problem(ctx: Ctx, problem_id: ProblemId) -> Feature:
 def update_problem(
     request: Request, ctx: Ctx, problem_id: ProblemId, body: Annotated[Any, Body()]
 ) -> Feature:
-    who = caller(request, ctx, access.PROBLEM_UPDATE, "changing a problem")
-    fields = dict(json_body(body, "problem"))
-    note = str(fields.pop("note", "") or "")
-    current = ctx.health.get_problem(problem_id)
-    departments = [current.department]
-    if "department" in fields:
-        departments.append(str(fields["department"] or ""))
-    allowed_for(who, access.PROBLEM_UPDATE, "changing a problem", *departments)
-    changed = ctx.health.update_problem(problem_id, fields, who.user, note)
-    return problem_feature(changed, ctx.health.today())
+    return hc.update_item(request, ctx, hc.PROBLEMS, problem_id, body, access.PROBLEM_UPDATE)
 
 
 @router.delete(
@@ -141,15 +96,9 @@ def update_problem(
     responses=error_responses(401, 403, 404, 409, 422, by_ref=True),
 )
 def delete_problem(
-    request: Request,
-    ctx: Ctx,
-    problem_id: ProblemId,
-    note: Annotated[str, Query(max_length=10_000)] = "",
+    request: Request, ctx: Ctx, problem_id: ProblemId, note: hc.Note = ""
 ) -> Response:
-    who = caller(request, ctx, access.PROBLEM_DELETE, "deleting a problem")
-    allow = deleter(who, access.PROBLEM_DELETE, "deleting a problem")
-    ctx.health.delete_problem(problem_id, who.user, note, allow=allow)
-    return Response(status_code=204)
+    return hc.delete_item(request, ctx, hc.PROBLEMS, problem_id, note, access.PROBLEM_DELETE)
 
 
 @router.post(
@@ -160,11 +109,11 @@ def delete_problem(
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def recheck_problem(request: Request, ctx: Ctx, problem_id: ProblemId, body: RecheckIn) -> Feature:
-    who = caller(request, ctx, access.RECHECK, "re-checking a problem")
-    current = ctx.health.get_problem(problem_id)
-    allowed_for(who, access.RECHECK, "re-checking a problem", current.department)
+    who = hc.acting_on(
+        request, ctx, hc.PROBLEMS, problem_id, access.RECHECK, "re-checking a problem"
+    )
     done = ctx.health.recheck_problem(problem_id, body.passed, who.user, body.note)
-    return problem_feature(done, ctx.health.today())
+    return hc.feature_of(ctx, hc.PROBLEMS, done)
 
 
 @router.post(
@@ -176,10 +125,7 @@ def recheck_problem(request: Request, ctx: Ctx, problem_id: ProblemId, body: Rec
 def add_photo(
     request: Request, ctx: Ctx, problem_id: ProblemId, file: Annotated[UploadFile, File()]
 ) -> dict[str, str]:
-    who = caller(request, ctx, access.PROGRESS, "adding a photo")
-    current = ctx.health.get_problem(problem_id)
-    allowed_for(who, access.PROGRESS, "adding a photo", current.department)
-    return save_photo(ctx, who, "problems", problem_id, file)
+    return hc.add_item_photo(request, ctx, hc.PROBLEMS, problem_id, file, access.PROGRESS)
 
 
 @router.get(
@@ -188,9 +134,8 @@ def add_photo(
     response_class=Response,
     responses=error_responses(400, 404, 422, by_ref=True),
 )
-def get_photo(ctx: Ctx, problem_id: ProblemId, name: PhotoName) -> Response:
-    data, content_type = ctx.health.open_photo("problems", problem_id, name)
-    return photo_response(data, content_type)
+def get_photo(ctx: Ctx, problem_id: ProblemId, name: hc.PhotoName) -> Response:
+    return hc.item_photo(ctx, hc.PROBLEMS, problem_id, name)
 
 
 @router.get(
@@ -199,5 +144,4 @@ def get_photo(ctx: Ctx, problem_id: ProblemId, name: PhotoName) -> Response:
     responses=error_responses(404, 422),
 )
 def problem_history(ctx: Ctx, problem_id: ProblemId) -> JSONResponse:
-    entries = ctx.health.history("problem", problem_id)
-    return JSONResponse({"history": [dict(history_out(e)) for e in entries]})
+    return hc.item_history(ctx, hc.PROBLEMS, problem_id)

@@ -8,37 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from scene_api.context import SceneContext, get_ctx
 from scene_api.models import error_responses
-from scene_api.routers.hc_shared import (
-    allowed_for,
-    caller,
-    deleter,
-    json_body,
-    photo_response,
-    save_photo,
-)
-from twin.errors import InvalidInputError
+from scene_api.routers import hc_shared as hc
 from twin.healthcheck import access
-from twin.healthcheck.build_items import PROJECT_FIELDS, build_project
 from twin.healthcheck.inputs import parse_bbox
-from twin.healthcheck.wire import (
-    Feature,
-    FeatureCollection,
-    collection,
-    history_out,
-    project_feature,
-)
+from twin.healthcheck.wire import Feature, FeatureCollection
 
 router = APIRouter(prefix="/api/projects", tags=["healthcheck"])
 Ctx = Annotated[SceneContext, Depends(get_ctx)]
-ProjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-PhotoName = Annotated[str, Path(min_length=1, max_length=140)]
-_CREATE_FIELDS = frozenset({*PROJECT_FIELDS, "id", "lon", "lat", "stage_started"})
+ProjectId = hc.ItemId
 
 
 class ProgressIn(BaseModel):
@@ -47,26 +30,20 @@ class ProgressIn(BaseModel):
     note: str = Field(default="", max_length=10_000)
 
 
-def _out(ctx: SceneContext, p: Any) -> Feature:
-    return project_feature(p, ctx.health.stages, ctx.health.today())
-
-
 @router.get(
     "", summary="Projects as a GeoJSON FeatureCollection", responses=error_responses(400, 422)
 )
 def list_projects(
     ctx: Ctx,
     stage: Annotated[str | None, Query(max_length=40)] = None,
-    district: Annotated[str | None, Query(max_length=100)] = None,
-    department: Annotated[str | None, Query(max_length=100)] = None,
-    bbox: Annotated[str | None, Query(description="w,s,e,n in WGS84")] = None,
+    district: hc.District = None,
+    department: hc.Department = None,
+    bbox: hc.BBoxText = None,
 ) -> FeatureCollection:
-    health = ctx.health
-    found = health.list_projects(
+    found = ctx.health.list_projects(
         stage=stage, district=district, department=department, bbox=parse_bbox(bbox)
     )
-    today = health.today()
-    return collection([project_feature(p, health.stages, today) for p in found])
+    return hc.features_of(ctx, hc.PROJECTS, found)
 
 
 @router.post(
@@ -79,22 +56,12 @@ def list_projects(
     responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_project(request: Request, ctx: Ctx, body: Annotated[Any, Body()]) -> Feature:
-    who = caller(request, ctx, access.PROJECT_WRITE, "creating a project")
-    fields = dict(json_body(body, "project"))
-    extra = sorted(set(fields) - _CREATE_FIELDS)
-    if extra:
-        raise InvalidInputError(f"{extra[0]}: not a field of a project", column=extra[0])
-    mine = access.bound_department(who, access.PROJECT_WRITE)
-    if mine is not None and not fields.get("department"):
-        fields["department"] = mine
-    p = build_project(fields, ctx.health.stages, ctx.health.today())
-    allowed_for(who, access.PROJECT_WRITE, "creating a project", p.department)
-    return _out(ctx, ctx.health.create_project(p, who.user))
+    return hc.create_item(request, ctx, hc.PROJECTS, body, access.PROJECT_WRITE)
 
 
 @router.get("/{project_id}", summary="One project", responses=error_responses(404, 422))
 def get_project(ctx: Ctx, project_id: ProjectId) -> Feature:
-    return _out(ctx, ctx.health.get_project(project_id))
+    return hc.get_item(ctx, hc.PROJECTS, project_id)
 
 
 @router.patch(
@@ -107,15 +74,7 @@ def get_project(ctx: Ctx, project_id: ProjectId) -> Feature:
 def update_project(
     request: Request, ctx: Ctx, project_id: ProjectId, body: Annotated[Any, Body()]
 ) -> Feature:
-    who = caller(request, ctx, access.PROJECT_WRITE, "changing a project")
-    fields = dict(json_body(body, "project"))
-    note = str(fields.pop("note", "") or "")
-    current = ctx.health.get_project(project_id)
-    departments = [current.department]
-    if "department" in fields:
-        departments.append(str(fields["department"] or ""))
-    allowed_for(who, access.PROJECT_WRITE, "changing a project", *departments)
-    return _out(ctx, ctx.health.update_project(project_id, fields, who.user, note))
+    return hc.update_item(request, ctx, hc.PROJECTS, project_id, body, access.PROJECT_WRITE)
 
 
 @router.delete(
@@ -132,15 +91,9 @@ def update_project(
     responses=error_responses(401, 403, 404, 409, 422, by_ref=True),
 )
 def delete_project(
-    request: Request,
-    ctx: Ctx,
-    project_id: ProjectId,
-    note: Annotated[str, Query(max_length=10_000)] = "",
+    request: Request, ctx: Ctx, project_id: ProjectId, note: hc.Note = ""
 ) -> Response:
-    who = caller(request, ctx, access.PROJECT_DELETE, "deleting a project")
-    allow = deleter(who, access.PROJECT_DELETE, "deleting a project")
-    ctx.health.delete_project(project_id, who.user, note, allow=allow)
-    return Response(status_code=204)
+    return hc.delete_item(request, ctx, hc.PROJECTS, project_id, note, access.PROJECT_DELETE)
 
 
 @router.post(
@@ -149,13 +102,11 @@ def delete_project(
     responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def report_progress(request: Request, ctx: Ctx, project_id: ProjectId, body: ProgressIn) -> Feature:
-    who = caller(request, ctx, access.PROGRESS, "reporting progress")
-    current = ctx.health.get_project(project_id)
-    allowed_for(who, access.PROGRESS, "reporting progress", current.department)
+    who = hc.acting_on(request, ctx, hc.PROJECTS, project_id, access.PROGRESS, "reporting progress")
     done = ctx.health.report_progress(
         project_id, stage=body.stage, percent=body.percent, note=body.note, actor=who.user
     )
-    return _out(ctx, done)
+    return hc.feature_of(ctx, hc.PROJECTS, done)
 
 
 @router.post(
@@ -167,10 +118,7 @@ def report_progress(request: Request, ctx: Ctx, project_id: ProjectId, body: Pro
 def add_photo(
     request: Request, ctx: Ctx, project_id: ProjectId, file: Annotated[UploadFile, File()]
 ) -> dict[str, str]:
-    who = caller(request, ctx, access.PROGRESS, "adding a photo")
-    current = ctx.health.get_project(project_id)
-    allowed_for(who, access.PROGRESS, "adding a photo", current.department)
-    return save_photo(ctx, who, "projects", project_id, file)
+    return hc.add_item_photo(request, ctx, hc.PROJECTS, project_id, file, access.PROGRESS)
 
 
 @router.get(
@@ -179,9 +127,8 @@ def add_photo(
     response_class=Response,
     responses=error_responses(400, 404, 422, by_ref=True),
 )
-def get_photo(ctx: Ctx, project_id: ProjectId, name: PhotoName) -> Response:
-    data, content_type = ctx.health.open_photo("projects", project_id, name)
-    return photo_response(data, content_type)
+def get_photo(ctx: Ctx, project_id: ProjectId, name: hc.PhotoName) -> Response:
+    return hc.item_photo(ctx, hc.PROJECTS, project_id, name)
 
 
 @router.get(
@@ -190,5 +137,4 @@ def get_photo(ctx: Ctx, project_id: ProjectId, name: PhotoName) -> Response:
     responses=error_responses(404, 422),
 )
 def project_history(ctx: Ctx, project_id: ProjectId) -> JSONResponse:
-    entries = ctx.health.history("project", project_id)
-    return JSONResponse({"history": [dict(history_out(e)) for e in entries]})
+    return hc.item_history(ctx, hc.PROJECTS, project_id)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from tests.serving import free_port, stop, wait_healthy
 from twin.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +30,6 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         env["TWIN_S3_SECRET_KEY"] = settings.s3_secret_key.get_secret_value()
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -65,23 +56,9 @@ def twin_serve(
         )
         served = Served(f"http://127.0.0.1:{port}/", proc, log)
         try:
-            deadline = time.monotonic() + timeout_s
-            while not _healthy(served.base):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"twin serve did not come up:\n{served.log_text()[-4000:]}")
-                time.sleep(0.2)
+            wait_healthy(
+                proc, served.base, timeout_s, served.log_text, what="twin serve did not come up"
+            )
             yield served
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}healthz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+            stop(proc)

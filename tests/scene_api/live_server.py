@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,22 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import uvicorn
 
 from scene_api import create_app
 from scene_api.server import settings_to_json
+from tests.serving import free_port, stop, wait_healthy
 from twin.settings import Settings
 
 START_TIMEOUT_S = 30.0
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -47,7 +39,7 @@ def live_server(
             yield base
         return
     app = create_app(settings, viewer_dir=viewer_dir)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-scene-server", daemon=True)
@@ -69,7 +61,7 @@ def live_server(
 
 @contextmanager
 def _live_workers(settings: Settings, workers: int) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     script = (
         "import os\n"
         "from scene_api.server import run, settings_from_json\n"
@@ -77,32 +69,18 @@ def _live_workers(settings: Settings, workers: int) -> Iterator[str]:
     )
     env = {**os.environ, "TEST_SETTINGS": settings_to_json(settings)}
     with tempfile.TemporaryFile() as log:
+
+        def log_text() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace")
+
         proc = subprocess.Popen(
             [sys.executable, "-c", script], cwd=ROOT, env=env, stdout=log, stderr=log
         )
         try:
             base = f"http://127.0.0.1:{port}/"
-            deadline = time.monotonic() + START_TIMEOUT_S * 2
-            while not _healthy(base):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    output = log.read().decode(errors="replace")[-4000:]
-                    raise RuntimeError(
-                        f"the scene server with {workers} workers did not start:\n{output}"
-                    )
-                time.sleep(0.2)
+            what = f"the scene server with {workers} workers did not start"
+            wait_healthy(proc, base, START_TIMEOUT_S * 2, log_text, what=what)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}healthz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+            stop(proc)
