@@ -29,7 +29,8 @@ from scene_api.services import access
 from scene_api.services.identity import principal_of
 from scene_api.services.uploads import remove, spool, work_dir
 from storage.submissions.records import Opinion, Submission, SubmissionEvent
-from storage.submissions.store import SubmissionNotFoundError, SubmissionStore
+from storage.submissions.store import SubmissionStore
+from storage.submissions.visible import VisibleSubmissions
 from twin.errors import InvalidInputError, NotFoundError
 from twin.submissions.lifecycle import USER_ACTIONS, apply_action
 from twin.submissions.opinions import add_opinion, import_bcf_comments
@@ -51,20 +52,15 @@ class OpinionIn(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
 
 
-def _store(ctx: SceneContext) -> SubmissionStore:
-    return SubmissionStore(ctx.catalog)
-
-
-def _visible(request: Request, ctx: SceneContext, submission_id: str) -> Submission:
-    """The submission, unless the caller may not read its layer (then: as if missing)."""
-    sub = _store(ctx).get(submission_id)
-    if not access.may_read(request, ctx, sub.layer_id):
-        raise SubmissionNotFoundError(f"no submission {submission_id!r}")
-    return sub
+def _store(request: Request, ctx: SceneContext) -> VisibleSubmissions:
+    """The submissions as this caller sees them (none on a layer they may not read)."""
+    return VisibleSubmissions(ctx.catalog, access.hidden(request, ctx))
 
 
 def _services(ctx: SceneContext) -> Services:
-    return Services(ctx.settings, ctx.store, ctx.catalog, _store(ctx))
+    """What the upload and its background check use: every submission (the check of one
+    must find it even if its layer was restricted before it was ingested)."""
+    return Services(ctx.settings, ctx.store, ctx.catalog, SubmissionStore(ctx.catalog))
 
 
 def _out(s: Submission, *, full: bool = True) -> dict[str, Any]:
@@ -187,9 +183,7 @@ def list_submissions(
     project: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[dict[str, Any]]:
-    hide = access.hidden(request, ctx)
-    found = _store(ctx).find(project=project, state=state)
-    return [_out(s, full=False) for s in found if s.layer_id not in hide]
+    return [_out(s, full=False) for s in _store(request, ctx).find(project=project, state=state)]
 
 
 @router.get(
@@ -198,7 +192,7 @@ def list_submissions(
     responses=error_responses(404, 422),
 )
 def get_submission(request: Request, ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
-    return _out(_visible(request, ctx, submission_id))
+    return _out(_store(request, ctx).get(submission_id))
 
 
 @router.get(
@@ -209,8 +203,9 @@ def get_submission(request: Request, ctx: Ctx, submission_id: SubmissionId) -> d
 def submission_events(
     request: Request, ctx: Ctx, submission_id: SubmissionId
 ) -> list[dict[str, Any]]:
-    _visible(request, ctx, submission_id)
-    return [_event(e) for e in _store(ctx).events(submission_id)]
+    store = _store(request, ctx)
+    store.get(submission_id)
+    return [_event(e) for e in store.events(submission_id)]
 
 
 @router.post(
@@ -224,8 +219,7 @@ def transition(
     request: Request, ctx: Ctx, submission_id: SubmissionId, body: TransitionIn
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
-    _visible(request, ctx, submission_id)
-    return _out(apply_action(_store(ctx), submission_id, body.action, who, body.note))
+    return _out(apply_action(_store(request, ctx), submission_id, body.action, who, body.note))
 
 
 @router.get(
@@ -234,8 +228,9 @@ def transition(
     responses=error_responses(404, 422),
 )
 def opinions(request: Request, ctx: Ctx, submission_id: SubmissionId) -> list[dict[str, Any]]:
-    _visible(request, ctx, submission_id)
-    return [_opinion(o) for o in _store(ctx).opinions(submission_id)]
+    store = _store(request, ctx)
+    store.get(submission_id)
+    return [_opinion(o) for o in store.opinions(submission_id)]
 
 
 @router.post(
@@ -248,8 +243,7 @@ def post_opinion(
     request: Request, ctx: Ctx, submission_id: SubmissionId, body: OpinionIn
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
-    _visible(request, ctx, submission_id)
-    return _opinion(add_opinion(_store(ctx), submission_id, who, body.verdict, body.text))
+    return _opinion(add_opinion(_store(request, ctx), submission_id, who, body.verdict, body.text))
 
 
 @router.get(
@@ -259,7 +253,7 @@ def post_opinion(
     responses={200: {"content": {"application/zip": {}}}, **error_responses(404, 422)},
 )
 def get_bcf(request: Request, ctx: Ctx, submission_id: SubmissionId) -> Response:
-    sub = _visible(request, ctx, submission_id)
+    sub = _store(request, ctx).get(submission_id)
     if sub.bcf_key is None:
         raise NotFoundError(f"submission {sub.id} has no BCF yet (state {sub.state})")
     return Response(
@@ -278,11 +272,10 @@ async def post_bcf(
     request: Request, ctx: Ctx, submission_id: SubmissionId, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     who = principal_of(request, ctx.settings)
-    _visible(request, ctx, submission_id)
     folder = work_dir(ctx.settings.data_dir / "tmp")
     try:
         path = await spool(file, folder, "comments.bcfzip", ctx.settings.bim.max_upload_mb << 20)
-        added = import_bcf_comments(_store(ctx), submission_id, who, path)
+        added = import_bcf_comments(_store(request, ctx), submission_id, who, path)
     finally:
         remove(folder)
     return {"imported": added}
@@ -294,7 +287,7 @@ async def post_bcf(
     responses=error_responses(404, 422),
 )
 def get_diff(request: Request, ctx: Ctx, submission_id: SubmissionId) -> dict[str, Any]:
-    sub = _visible(request, ctx, submission_id)
+    sub = _store(request, ctx).get(submission_id)
     if sub.previous_id is None:
         raise NotFoundError(f"submission {sub.id} is a project's first version: nothing to diff")
     if sub.diff is None:

@@ -256,13 +256,17 @@ def test_a_submission_on_a_restricted_layer_is_hidden_like_a_missing_one(city: A
             missing = c.get(f"/api/submissions/nowhere-v1{tail}", headers=who)
             assert hidden.status_code == missing.status_code == 404, (who, tail)
             assert hidden.json()["code"] == missing.json()["code"] == "submission_not_found"
-    # a write on it is refused the same way, and changes nothing
+    # a write on it answers what a write on a missing one does (the role is checked
+    # first: 403 for a role that may not act at all, else 404), and changes nothing
     for path, body in (
         ("transitions", {"action": "start_review"}),
         ("opinions", {"verdict": "agree", "text": "同意"}),
     ):
-        r = c.post(f"/api/submissions/tower-v1/{path}", json=body, headers=bearer("reviewer"))
-        assert r.status_code == 404 and r.json()["code"] == "submission_not_found", r.text
+        for who, status in ((bearer("reviewer"), 404), (bearer("viewer"), 403)):
+            hidden = c.post(f"/api/submissions/tower-v1/{path}", json=body, headers=who)
+            missing = c.post(f"/api/submissions/nowhere-v1/{path}", json=body, headers=who)
+            assert hidden.status_code == missing.status_code == status, (path, hidden.text)
+            assert hidden.json()["code"] == missing.json()["code"], (path, hidden.text)
     store = SubmissionStore(city.ctx.catalog)
     assert store.get("tower-v1").state == "checked" and store.opinions("tower-v1") == []
     # those who may read the layer see and work on it as before
