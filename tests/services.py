@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.serving import stop
+
 PG_ADMIN_URL = os.environ.get(
     "TWIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -133,11 +135,7 @@ def seaweedfs(workdir: Path) -> Iterator[str]:
         _wait_bucket(endpoint)
         yield endpoint
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout_s=10)
         log.close()
 
 

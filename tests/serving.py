@@ -44,11 +44,11 @@ def wait_healthy(
         time.sleep(0.2)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate ``proc`` and wait for it: 20 s, then kill it."""
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
+    """Terminate ``proc`` and wait for it: ``timeout_s``, then kill it."""
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

@@ -34,6 +34,8 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.serving import stop
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VIEWER_INDEX = REPO_ROOT / "scene_api" / "static" / "viewer" / "index.html"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -274,12 +276,7 @@ def start_twin(data_dir: Path, port: int, log: Path, **env: str) -> subprocess.P
 
 
 def stop_twin(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
+    stop(proc, timeout_s=15)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     Recorder,
     clean_env,
     free_port,
+    stop_twin,
     twin_state,
     wait_healthy,
     wait_settled,
@@ -95,12 +96,7 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshServ
         wait_healthy(server, base_url, log)
         yield FreshServer(base_url=base_url, log=log)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+        stop_twin(server)
 
 
 class FreshPages:

@@ -33,6 +33,7 @@ from tests.browser.conftest import (
     Recorder,
     clean_env,
     free_port,
+    stop_twin,
     twin_state,
     wait_healthy,
     wait_settled,
@@ -152,12 +153,7 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSe
         wait_healthy(server, base_url, log)
         yield ReviewServer(base_url=base_url, services=svc)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+        stop_twin(server)
         svc.catalog.close()
 
 

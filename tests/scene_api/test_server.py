@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from scene_api.server import SETTINGS_ENV, app_from_env, settings_from_json, settings_to_json
 from storage.factory import open_catalog, open_object_store
 from tests.scene_api.fake_layer import publish_layer
+from tests.serving import stop
 from twin.errors import ConfigError
 from twin.settings import Settings
 
@@ -88,11 +89,6 @@ def test_run_serves_with_two_workers(settings: Settings, tmp_path: Path) -> None
             assert response.status_code == 200
             assert response.content == layer.contents["t/0_0_0.glb"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
     assert "Started parent process" in log_path.read_text(errors="replace")
