@@ -16,6 +16,7 @@ from shapely.geometry import Point
 from storage.catalog.protocol import Catalog
 from storage.factory import open_catalog, open_object_store
 from storage.healthcheck.store import HealthStore
+from tests.storage.hc_helpers import project
 from tests.twin.test_cli import twin
 from twin.healthcheck.clock import local_today
 from twin.healthcheck.io_read import read_indicators, read_problems
@@ -139,5 +140,38 @@ def test_a_bad_file_exits_2_naming_row_and_column_and_imports_nothing(
     try:
         assert store.list_problems() == before and len(before) == 2
         assert store.history("problem", "FT-1") == history
+    finally:
+        catalog.close()
+
+
+def test_delete_removes_a_problem_or_a_project_and_a_missing_one_exits_with_a_message(
+    settings: Settings, tmp_path: Path
+) -> None:
+    twin(settings, "healthcheck", "import", str(_problems_xlsx(tmp_path / "p.xlsx")),
+         "--kind", "problems")  # fmt: skip
+    store, catalog = _store(settings)
+    try:
+        store.create_project(project("GX-9", problem_ids=("FT-1",)), "planner")
+    finally:
+        catalog.close()
+
+    out = twin(settings, "healthcheck", "delete", "problem", "LH-1", "--note", "重复登记")
+    assert out.stdout.strip() == "deleted problem LH-1"
+    out = twin(settings, "healthcheck", "delete", "project", "GX-9")
+    assert out.stdout.strip() == "deleted project GX-9, unlinked from FT-1"
+    out = twin(settings, "healthcheck", "delete", "project", "GX-9", check=False)
+    assert out.returncode != 0 and "GX-9" in out.stderr and "Traceback" not in out.stderr
+
+    store, catalog = _store(settings)
+    try:
+        assert [p.id for p in store.list_problems()] == ["FT-1"]
+        assert store.get_problem("FT-1").project_ids == ()
+        assert store.list_projects() == []
+        with catalog.transaction() as conn:  # the item is gone; its history rows stay
+            last = conn.execute(
+                "SELECT action, note, actor FROM hc_history WHERE item_kind = 'problem' "
+                "AND item_id = 'LH-1' ORDER BY seq DESC"
+            ).fetchone()
+        assert tuple(last) == ("deleted", "重复登记", f"cli:{getpass.getuser()}")
     finally:
         catalog.close()

@@ -1,10 +1,13 @@
-"""``twin healthcheck import|export|report|sweep``: the city health check from the command line.
+"""``twin healthcheck import|export|report|sweep|delete``: the city health check from the
+command line.
 
 ``import FILE --kind indicators|problems|projects`` reads an XLSX, GeoJSON or GeoPackage
 file (any error refuses the whole file: exit 2 with the rows and columns at fault) and
 imports it in one transaction; ``export --what indicators|problems -o FILE.xlsx`` writes the
 indicator table or the problem list; ``report -o FILE.pdf`` the printable report;
-``sweep`` raises and clears the overdue and idle flags. Changes are recorded as
+``sweep`` raises and clears the overdue and idle flags; ``delete problem|project ID``
+removes one (its links go, the other ends stay; see ``storage.healthcheck.deletes``).
+Changes are recorded as
 ``cli:<login>``, and reach open viewers as overlay events like any other change.
 """
 
@@ -31,7 +34,9 @@ KINDS = ("indicators", "problems", "projects")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("healthcheck", help="city health check: import, export, report, sweep")
+    p = sub.add_parser(
+        "healthcheck", help="city health check: import, export, report, sweep, delete"
+    )
     ops = p.add_subparsers(dest="op", required=True, metavar="OP")
     imp = ops.add_parser("import", help="import indicators, problems or projects from a file")
     imp.add_argument("file", type=Path, help="an .xlsx, .geojson/.json or .gpkg file")
@@ -51,6 +56,11 @@ def register(sub: Any) -> None:
     sw = ops.add_parser("sweep", help="raise or clear the overdue and idle flags now")
     sw.add_argument("--json", action="store_true")
     sw.set_defaults(handler=run_sweep)
+    de = ops.add_parser("delete", help="delete a problem or a renewal project")
+    de.add_argument("kind", choices=("problem", "project"))
+    de.add_argument("id", help="its id")
+    de.add_argument("--note", default="", help="why (kept in its history)")
+    de.set_defaults(handler=run_delete)
 
 
 def actor() -> str:
@@ -164,6 +174,19 @@ def run_sweep(args: argparse.Namespace, settings: Settings) -> int:
         )
         for change in result["raised"]:
             print(f"  {change['action']}: {change['kind']} {change['id']}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace, settings: Settings) -> int:
+    with health_store(settings) as store:
+        if args.kind == "problem":
+            gone_problem = store.delete_problem(args.id, actor(), args.note)
+            links = gone_problem.project_ids
+        else:
+            gone_project = store.delete_project(args.id, actor(), args.note)
+            links = gone_project.problem_ids
+    unlinked = f", unlinked from {', '.join(links)}" if links else ""
+    print(f"deleted {args.kind} {args.id}{unlinked}")
     return 0
 
 
