@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.serving import stop
+from tests.serving import free_port, stop
 
 PG_ADMIN_URL = os.environ.get(
     "TWIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -26,12 +26,6 @@ PG_ADMIN_URL = os.environ.get(
 S3_ACCESS_KEY = "twin-test-access"
 S3_SECRET_KEY = "twin-test-secret-0123456789"
 S3_BUCKET = "twin-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_port(port: int, timeout: float) -> bool:
@@ -101,10 +95,10 @@ def seaweedfs(workdir: Path) -> Iterator[str]:
             }
         )
     )
-    s3_port = _free_port()
-    master_port = _free_port()
-    volume_port = _free_port()
-    filer_port = _free_port()
+    s3_port = free_port()
+    master_port = free_port()
+    volume_port = free_port()
+    filer_port = free_port()
     data = workdir / "data"
     data.mkdir(exist_ok=True)
     args = [

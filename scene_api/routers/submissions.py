@@ -2,8 +2,8 @@
 states, parallel opinions, BCF in and out, the diff against the previous version.
 
 A submission whose model layer the caller may not read (a restricted layer, see
-``scene_api.services.access``) is left out of the list and answered like a missing one
-(404 ``submission_not_found``) everywhere else."""
+``scene_api.services.access``) is left out of the list and answers everywhere else exactly
+as a missing one does (``storage.submissions.visible``)."""
 
 from __future__ import annotations
 

@@ -59,11 +59,14 @@ class PollWaiter:
 
 
 class LocalWaiter:
-    def __init__(self, interval_s: float = 0.15) -> None:
+    """Woken by ``source``'s commits (it listens from construction; ``close()`` stops it)."""
+
+    def __init__(self, source: CommitNotifier, interval_s: float = 0.15) -> None:
         self.interval_s = interval_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self.notified = 0  # wake-ups asked for, for tests
+        self._unlisten = source.on_commit(self.notify)
 
     def notify(self) -> None:
         """The log may have grown; thread-safe, never blocks, a no-op before the first wait."""
@@ -85,6 +88,7 @@ class LocalWaiter:
         event.clear()
 
     async def close(self) -> None:
+        self._unlisten()
         self._loop = self._event = None
 
 

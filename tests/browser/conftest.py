@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.serving import stop
+from tests.serving import free_port, stop
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VIEWER_INDEX = REPO_ROOT / "scene_api" / "static" / "viewer" / "index.html"
@@ -172,13 +171,6 @@ def wait_settled(page: Page, what: str, timeout_ms: int = SETTLE_TIMEOUT_MS) -> 
             f"window.__twin = {twin_state(page)}",
             pytrace=False,
         )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def clean_env(**extra: str) -> dict[str, str]:

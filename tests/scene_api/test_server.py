@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from fastapi.testclient import TestClient
 from scene_api.server import SETTINGS_ENV, app_from_env, settings_from_json, settings_to_json
 from storage.factory import open_catalog, open_object_store
 from tests.scene_api.fake_layer import publish_layer
-from tests.serving import stop
+from tests.serving import free_port, stop
 from twin.errors import ConfigError
 from twin.settings import Settings
 
@@ -49,18 +48,12 @@ def test_the_worker_factory_refuses_to_start_without_settings(
         app_from_env()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_run_serves_with_two_workers(settings: Settings, tmp_path: Path) -> None:
     catalog, store = open_catalog(settings), open_object_store(settings)
     catalog.migrate()
     layer = publish_layer(catalog, store, "delft")
     catalog.close()
-    port = _free_port()
+    port = free_port()
     script = (
         "import os, sys\n"
         "from scene_api.server import run, settings_from_json\n"

@@ -15,6 +15,7 @@ import pytest
 
 from bench.synthetic import synthetic_footprints
 from storage.factory import open_catalog, open_object_store
+from tests.serving import free_port
 from tests.twin.footprint_samples import sample_frame
 from twin.domain import FeatureQuery
 from twin.naming import version_prefix
@@ -184,18 +185,10 @@ def test_a_killed_ingest_keeps_the_previous_version_current_and_intact(
     assert list(store.list(version_prefix("futian", 2))) == []
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_ingest_runs_on_an_existing_dask_cluster_given_by_address(
     settings: Settings, gpkg: Path, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     bin_dir = Path(sys.executable).parent
     scheduler = subprocess.Popen(
@@ -232,7 +225,7 @@ def test_ingest_runs_on_an_existing_dask_cluster_given_by_address(
 
 def test_an_unreachable_scheduler_is_a_clear_error(settings: Settings, gpkg: Path) -> None:
     proc = twin(settings, "ingest", "buildings", str(gpkg), "--layer", "futian", "--height", "9",
-                "--scheduler", f"tcp://127.0.0.1:{_free_port()}", check=False)  # fmt: skip
+                "--scheduler", f"tcp://127.0.0.1:{free_port()}", check=False)  # fmt: skip
     assert proc.returncode != 0
     assert "Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr
 

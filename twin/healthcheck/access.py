@@ -31,12 +31,16 @@ SWEEP = ("admin",)
 DEPARTMENT_BOUND = frozenset({"department_editor", "district_reporter"})
 
 
+def _unbound(who: Principal, allowed: Sequence[str]) -> bool:
+    """An admin, or a role of the action that is not department-bound (a planner)."""
+    return "admin" in who.roles or bool((set(allowed) - DEPARTMENT_BOUND) & who.roles)
+
+
 def bound_department(who: Principal, allowed: Sequence[str]) -> str | None:
     """The department ``who`` is limited to for this action, or None (not limited)."""
-    if "admin" in who.roles or not who.department:
+    if _unbound(who, allowed) or not who.department:
         return None
-    free = (set(allowed) - DEPARTMENT_BOUND) & who.roles
-    return None if free else who.department
+    return who.department
 
 
 def check_department(who: Principal, allowed: Sequence[str], what: str, *departments: str) -> None:
@@ -58,7 +62,7 @@ def check_delete(who: Principal, allowed: Sequence[str], what: str, department: 
     of ``allowed`` that is not department-bound (or admin) deletes any item, a
     department-bound one only an item of the department ``who`` names."""
     who.require(allowed, what)
-    if "admin" in who.roles or (set(allowed) - DEPARTMENT_BOUND) & who.roles:
+    if _unbound(who, allowed):
         return
     if not who.department:
         raise ForbiddenError(f"{what}: {who.user} speaks for no department")

@@ -62,9 +62,7 @@ class OverlayHub:
         if url is not None:
             waiter = NotifyWaiter(url, poll_s=poll_s)
         elif isinstance(catalog, CommitNotifier):
-            local = LocalWaiter(poll_s)
-            catalog.on_commit(local.notify)
-            waiter = local
+            waiter = LocalWaiter(catalog, poll_s)
         else:
             waiter = PollWaiter(poll_s)
         return cls(events, waiter, queue_limit=queue_limit, batch=batch)

@@ -4,6 +4,7 @@
 // without a reload; the district counts are re-read from the summary after a
 // problem or project changed. A tour flies from one flagged place to the next.
 
+import { Coalesced } from "./coalesce";
 import { CommandCity } from "./command-city";
 import { type CommandHook, installCommandHook, publishState } from "./command-hooks";
 import { CommandPanels } from "./command-panels";
@@ -41,9 +42,8 @@ class CommandApp {
   private summary: Summary | null = null;
   /** Events that arrived while the state was being read; applied once it is. */
   private pending: OverlayEvent[] | null = null;
-  /** The reload under way, and whether another was asked for meanwhile. */
-  private reloading: Promise<void> | null = null;
-  private reloadAgain = false;
+  /** One reload at a time; asked again during one, it reads once more when it ends. */
+  private readonly reloader = new Coalesced(() => this.readAll());
   /** The tour starts once the city is framed (a flight begun before would be cut short). */
   private cityReady = false;
   private summaryTimer: number | null = null;
@@ -120,20 +120,7 @@ class CommandApp {
    * One read at a time: asked again during one, it reads once more when it ends.
    */
   private reload(): Promise<void> {
-    if (this.reloading !== null) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    const run = async (): Promise<void> => {
-      do {
-        this.reloadAgain = false;
-        await this.readAll();
-      } while (this.reloadAgain);
-    };
-    this.reloading = run().finally(() => {
-      this.reloading = null;
-    });
-    return this.reloading;
+    return this.reloader.run();
   }
 
   private async readAll(): Promise<void> {

@@ -21,6 +21,7 @@ import {
   readToken,
   storeToken,
 } from "./health-write";
+import { Coalesced } from "./coalesce";
 import { FeedCursor, LiveFeed, browserSocket, browserTimers } from "./overlay-live";
 import type { LangStore } from "./ui/lang";
 
@@ -39,8 +40,16 @@ export class ProjectsController {
   /** Increases with every project lookup, so that a slow answer cannot replace a newer one. */
   private lookup = 0;
   private readonly feed: LiveFeed;
-  /** A live re-read under way; asked again meanwhile, it reads once more (and the selection). */
-  private live: { again: boolean; selected: boolean } | null = null;
+  /** Whether the next live re-read also reads the open project again. */
+  private liveSelected = false;
+  private readonly liveReload = new Coalesced(async () => {
+    const selected = this.liveSelected;
+    this.liveSelected = false;
+    await this.reloadList(true);
+    if (selected) {
+      await this.refreshSelected();
+    }
+  }, () => this.isOpen);
 
   constructor(viewer: Viewer, lang: LangStore, events: { changed(open: boolean): void; redraw(): void }) {
     this.lang = lang;
@@ -110,27 +119,8 @@ export class ProjectsController {
 
   /** A project changed elsewhere: the list is read again, and the open project if it was it. */
   private changedLive(selectedToo: boolean): void {
-    if (this.live !== null) {
-      this.live.again = true;
-      this.live.selected ||= selectedToo;
-      return;
-    }
-    const live = { again: false, selected: selectedToo };
-    this.live = live;
-    const run = async (): Promise<void> => {
-      do {
-        const selected = live.selected;
-        live.again = false;
-        live.selected = false;
-        await this.reloadList(true);
-        if (selected) {
-          await this.refreshSelected();
-        }
-      } while (live.again && this.isOpen);
-    };
-    void run().finally(() => {
-      this.live = null;
-    });
+    this.liveSelected ||= selectedToo;
+    void this.liveReload.run();
   }
 
   /** Reads the open project and its history again, keeping the form's note. */

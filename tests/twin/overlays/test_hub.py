@@ -181,7 +181,7 @@ def test_on_sqlite_another_process_s_commits_are_still_found_by_polling(tmp_path
 
 def test_a_local_waiter_wakes_on_a_notify_from_another_thread_and_else_after_its_interval() -> None:
     async def run() -> tuple[float, float]:
-        waiter = LocalWaiter(interval_s=0.3)
+        waiter = LocalWaiter(SQLiteCatalog("sqlite:///:memory:"), interval_s=0.3)
         started = time.monotonic()
         await waiter.wait()  # nothing: the interval
         idle = time.monotonic() - started
